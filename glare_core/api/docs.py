@@ -1,0 +1,134 @@
+"""OpenAPI documentation of the generic routes (request bodies, parameters, responses).
+
+Artifact bodies depend on the type, so each enabled type's marshmallow schema is
+registered as a component (``<type>Artifact``) and the generic routes refer to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Api
+
+from glare_core.types.registry import TypeRegistry
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The error envelope every failed request returns.",
+    "properties": {
+        "code": {"type": "integer"},
+        "title": {"type": "string"},
+        "explanation": {"type": "string"},
+        "error": {
+            "type": "object",
+            "properties": {"message": {"type": "string"}, "type": {"type": "string"}},
+        },
+    },
+    "required": ["code", "title", "explanation", "error"],
+}
+ARTIFACT_SCHEMA = {
+    "type": "object",
+    "description": "An artifact: the base fields plus the fields of its type.",
+    "additionalProperties": True,
+}
+PATCH_SCHEMA = {
+    "type": "array",
+    "description": "RFC 6902 operations; status and visibility change the lifecycle.",
+    "items": {
+        "type": "object",
+        "properties": {
+            "op": {"type": "string",
+                   "enum": ["add", "remove", "replace", "move", "copy", "test"]},
+            "path": {"type": "string"},
+            "from": {"type": "string"},
+            "value": {},
+        },
+        "required": ["op", "path"],
+    },
+}
+LIST_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type_name": {"type": "string"},
+        "artifacts": {"type": "array", "items": {"$ref": "#/components/schemas/Artifact"}},
+        "first": {"type": "string"},
+        "next": {"type": "string"},
+        "schema": {"type": "string"},
+        "total_count": {"type": "integer"},
+    },
+}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
+    return {"content": {media: {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(code): {"description": "Error", **_json(_ref("GlareError"))} for code in codes}
+
+
+def list_doc() -> dict[str, Any]:
+    return {
+        "parameters": [
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+            {"name": "marker", "in": "query", "schema": {"type": "string"}},
+            {"name": "sort", "in": "query", "schema": {"type": "string"},
+             "description": "key[:asc|desc],... (default direction desc)"},
+            {"name": "filters", "in": "query", "style": "form", "explode": True,
+             "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+             "description": "<field>[.<key>]=[and:|or:][op:]value; version=latest; "
+                            "tags / tags-any"},
+        ],
+        "responses": {"200": {"description": "One page", **_json(_ref("ArtifactList"))},
+                      **_errors(400, 401, 404)},
+    }
+
+
+def create_doc() -> dict[str, Any]:
+    return {
+        "requestBody": {"required": True, **_json(_ref("Artifact"))},
+        "responses": {"201": {"description": "Created", **_json(_ref("Artifact"))},
+                      **_errors(400, 401, 403, 404, 409, 415)},
+    }
+
+
+def show_doc() -> dict[str, Any]:
+    return {"responses": {"200": {"description": "The artifact", **_json(_ref("Artifact"))},
+                          "304": {"description": "Not modified (If-None-Match)"},
+                          **_errors(400, 401, 404)}}
+
+
+def update_doc() -> dict[str, Any]:
+    return {
+        "requestBody": {"required": True,
+                        **_json(_ref("ArtifactPatch"), "application/json-patch+json")},
+        "responses": {"200": {"description": "Updated", **_json(_ref("Artifact"))},
+                      **_errors(400, 401, 403, 404, 409, 412, 415)},
+    }
+
+
+def delete_doc() -> dict[str, Any]:
+    return {"responses": {"204": {"description": "Deleted"}, **_errors(400, 401, 403, 404, 409)}}
+
+
+def schemas_doc() -> dict[str, Any]:
+    return {"responses": {"200": {"description": "JSON-Schemas",
+                                  **_json({"type": "object"}, "application/schema+json")},
+                          **_errors(401, 403, 404)}}
+
+
+def register_components(api: Api, registry: TypeRegistry) -> None:
+    """Add the shared schemas and one component per enabled type to the OpenAPI spec."""
+    components = api.spec.components
+    components.schema("GlareError", ERROR_SCHEMA)
+    components.schema("Artifact", ARTIFACT_SCHEMA)
+    components.schema("ArtifactPatch", PATCH_SCHEMA)
+    components.schema("ArtifactList", LIST_SCHEMA)
+    for artifact_type in [*registry.values(), registry.all_type]:
+        name = f"{artifact_type.type_name}Artifact"
+        if name not in components.schemas:
+            components.schema(name, schema=type(artifact_type).schema)

@@ -1,0 +1,89 @@
+"""Per-request plumbing shared by every route: request ids, version negotiation,
+authentication into a RequestContext, and the contract's transport rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from glare_core.api import versions
+from glare_core.auth.context import RequestContext, new_request_id
+from glare_core.auth.strategies import STRATEGIES
+from glare_core.errors import BadRequest, MethodNotAllowed
+
+REQUEST_ID_HEADER = "x-openstack-request-id"
+# Endpoints outside versioning and authentication (contract §4.1, §2 health check).
+UNVERSIONED_ENDPOINTS = frozenset({"meta.versions", "meta.healthcheck"})
+# Endpoints that answer HEAD themselves (others: 405, contract §2).
+HEAD_ENDPOINTS: set[str] = set()
+
+
+def normalize_request_id(value: str | None) -> str:
+    if not value:
+        return new_request_id()
+    return value if value.startswith("req-") else f"req-{value}"
+
+
+def before_request() -> None:
+    g.request_id = normalize_request_id(request.headers.get(REQUEST_ID_HEADER))
+    endpoint = request.endpoint or ""
+    if request.method == "HEAD" and endpoint not in HEAD_ENDPOINTS and request.url_rule:
+        allowed = sorted(m for m in request.url_rule.methods or () if m not in ("HEAD", "OPTIONS"))
+        raise MethodNotAllowed("Method HEAD is not allowed here", allowed=allowed)
+    if endpoint in UNVERSIONED_ENDPOINTS or endpoint.startswith("api-docs.") or not endpoint:
+        return
+    g.api_version = versions.negotiate(
+        request.headers.get("Accept"), request.headers.get(versions.VERSION_HEADER)
+    )
+    if request.method == "OPTIONS":
+        return
+    g.context = authenticate()
+
+
+def authenticate() -> RequestContext:
+    state = current_app.extensions["glare"]
+    strategy = STRATEGIES[current_app.config["GLARE_AUTH_STRATEGY"]]
+    return strategy(
+        request.headers,
+        request_id=g.request_id,
+        allow_anonymous=current_app.config["GLARE_ALLOW_ANONYMOUS"],
+        is_admin=state.policy.is_admin,
+    )
+
+
+def after_request(response: Response) -> Response:
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id") or new_request_id()
+    version = g.get("api_version")
+    if version:
+        response.headers[versions.VERSION_HEADER] = f"{versions.SERVICE} {version}"
+        response.vary.add(versions.VERSION_HEADER)
+    return response
+
+
+def current_context() -> RequestContext:
+    return g.context
+
+
+def reject_body() -> None:
+    """Body-less routes refuse a body (contract §2)."""
+    length = request.content_length
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if (length is not None and length > 0) or chunked:
+        raise BadRequest("A request body is not expected here")
+
+
+def media_type(value: str | None) -> str | None:
+    """The media type without parameters, lower-cased (``application/json``)."""
+    if not value:
+        return None
+    return value.split(";", 1)[0].strip().lower()
+
+
+def install(app: Flask) -> None:
+    app.before_request(before_request)
+    app.after_request(after_request)
+
+
+def context_or_none() -> Any:
+    return g.get("context")

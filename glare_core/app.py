@@ -1,0 +1,154 @@
+"""``create_app``: the application factory. It only wires parts together, in this order:
+
+1. settings (defaults < config file < ``GLARE_*`` environment < ``config`` argument);
+2. the database and Flask-Migrate;
+3. the plugin manager (builtins, ``plugins`` argument, ``glare.plugins`` entry points);
+4. the type registry and the policy;
+5. one DataAPI per type, the engine, the JSON-Schemas;
+6. routes (flask-smorest), error handlers, request plumbing;
+7. the ``glare_startup`` hook.
+
+Nothing is created at import time; every app has its own plugin manager and state.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from glare_core import __version__
+from glare_core.api import artifacts, docs, meta, schemas, transport
+from glare_core.api.errors import register_error_handlers
+from glare_core.auth.policy import Policy, load_policy_file
+from glare_core.config import load_settings
+from glare_core.data.database import Database
+from glare_core.data.migrations import migrate, migrations_directory
+from glare_core.data.sql.locks import SqlLockStore
+from glare_core.data.sql.store import SqlDataAPI
+from glare_core.engine.hooks import HookRunner
+from glare_core.engine.links import LinkChecker
+from glare_core.engine.locking import Locker
+from glare_core.engine.service import ArtifactService, EngineSettings
+from glare_core.errors import StartupError
+from glare_core.plugins.manager import make_plugin_manager
+from glare_core.state import EXTENSION_KEY, GlareState
+from glare_core.types.jsonschema import type_schema
+from glare_core.types.registry import TypeRegistry
+
+OPENAPI_SETTINGS = {
+    "API_TITLE": "Glare artifact repository",
+    "API_VERSION": __version__,
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/-/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+}
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    plugins: Iterable[Any] = (),
+    autoload: bool | None = None,
+) -> Flask:
+    """Build a Glare application.
+
+    :param config: settings that win over every other source (``GLARE_*`` keys).
+    :param config_file: a TOML config file (default: ``$GLARE_CONFIG_FILE``).
+    :param plugins: plugin objects to register in addition to the entry points.
+    :param autoload: override ``GLARE_PLUGINS_AUTOLOAD`` (False in most tests).
+    """
+    settings = load_settings(config_file, overrides=config)
+    app = Flask("glare_core")
+    app.config.update(OPENAPI_SETTINGS)
+    app.config.update(settings)
+    logging.getLogger("glare").setLevel(settings["GLARE_LOG_LEVEL"].upper())
+    Path(settings["GLARE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    database = Database(settings["GLARE_DATABASE_URL"])
+    migrate.init_app(app, database, directory=migrations_directory())
+
+    pm, plugin_infos = make_plugin_manager(
+        plugins=plugins,
+        autoload=settings["GLARE_PLUGINS_AUTOLOAD"] if autoload is None else autoload,
+        enabled=settings["GLARE_ENABLED_PLUGINS"],
+        disabled=settings["GLARE_DISABLED_PLUGINS"],
+    )
+    offered = _offered_types(pm, app)
+    registry = TypeRegistry.build(
+        offered, enabled=settings["GLARE_ENABLED_TYPES"], type_config=settings["GLARE_TYPES"]
+    )
+    policy = _build_policy(pm, app, settings.get("GLARE_POLICY_FILE"))
+
+    state = GlareState(
+        database=database,
+        pm=pm,
+        plugins=plugin_infos,
+        registry=registry,
+        policy=policy,
+        default_data_api=SqlDataAPI(database, registry),
+        type_plugins={type_cls.name: plugin for plugin, type_cls in offered},
+    )
+    app.extensions[EXTENSION_KEY] = state
+    for name, artifact_type in registry.items():
+        data_api = pm.hook.glare_get_data_api(artifact_type=artifact_type, app=app)
+        if data_api is None:
+            raise StartupError(f"No data API for artifact type '{name}'")
+        state.data_apis[name] = data_api
+    state.service = ArtifactService(
+        registry=registry,
+        data_apis=state.data_apis,
+        policy=policy,
+        hooks=HookRunner(pm),
+        locker=Locker(
+            SqlLockStore(database, stale_after=settings["GLARE_LOCK_STALE_AFTER"]),
+            wait=settings["GLARE_LOCK_WAIT"],
+        ),
+        links=LinkChecker(
+            find=lambda artifact_id: state.service.find(artifact_id),
+            type_names=lambda: registry,
+            check_external=settings["GLARE_CHECK_EXTERNAL_LINKS"],
+        ),
+        settings=EngineSettings(
+            default_limit=settings["GLARE_DEFAULT_API_LIMIT"],
+            max_limit=settings["GLARE_MAX_API_LIMIT"],
+            delayed_delete=settings["GLARE_DELAYED_DELETE"],
+            type_settings=settings["GLARE_TYPES"],
+        ),
+    )
+    state.schemas = {name: type_schema(t) for name, t in registry.items()}
+    state.schemas["all"] = type_schema(registry.all_type)  # type: ignore[arg-type]
+
+    api = Api(app)
+    docs.register_components(api, registry)
+    for blueprint in (meta.blp, schemas.blp, artifacts.blp):
+        api.register_blueprint(blueprint)
+    register_error_handlers(app)
+    transport.install(app)
+    pm.hook.glare_startup(app=app)
+    return app
+
+
+def _offered_types(pm: Any, app: Flask) -> list[tuple[str, Any]]:
+    """(plugin name, type class) for every type every plugin registers."""
+    offered = []
+    for impl in pm.hook.glare_register_artifact_types.get_hookimpls():
+        for type_cls in impl.function(app=app) or ():
+            offered.append((impl.plugin_name, type_cls))
+    return offered
+
+
+def _build_policy(pm: Any, app: Flask, policy_file: str | None) -> Policy:
+    extra: dict[str, str] = {}
+    for rules in pm.hook.glare_register_policy_rules(app=app):
+        extra.update(rules or {})
+    overrides = load_policy_file(policy_file) if policy_file else {}
+    return Policy(overrides=overrides, extra_defaults=extra)

@@ -1,0 +1,1 @@
+"""Authentication and authorization: the request context, auth strategies and policy."""

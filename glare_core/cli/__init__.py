@@ -1,0 +1,1 @@
+"""Command-line entry points: glare-api (server), glare-manage (operations), glare-scrubber."""

@@ -1,0 +1,142 @@
+"""``glare-manage``: operator commands (database migrations, scrubbing, policy, plugins).
+
+Settings come from ``--config`` / ``GLARE_CONFIG_FILE`` and ``GLARE_*`` variables, as for
+the server.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+import flask_migrate
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from glare_core.app import create_app
+from glare_core.auth.policy import DEFAULT_RULES
+from glare_core.data.migrations import migrations_directory
+from glare_core.engine.scrubber import scrub as scrub_deleted
+from glare_core.errors import StartupError
+
+
+def _make_app() -> Any:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False,
+             add_version_option=False)
+@click.option("--config", envvar="GLARE_CONFIG_FILE", expose_value=False, is_eager=True,
+              help="TOML config file (or set GLARE_CONFIG_FILE).",
+              callback=lambda ctx, param, value: _set_config(value))
+def cli() -> None:
+    """Glare operator commands."""
+
+
+def _set_config(value: str | None) -> None:
+    import os
+
+    if value:
+        os.environ["GLARE_CONFIG_FILE"] = value
+
+
+@cli.group()
+def db() -> None:
+    """Database schema migrations (core tables and every plugin's branch)."""
+
+
+@db.command()
+@click.argument("revision", default="heads")
+@with_appcontext
+def upgrade(revision: str) -> None:
+    """Upgrade the schema (default: every branch to its latest revision)."""
+    flask_migrate.upgrade(directory=migrations_directory(), revision=revision)
+
+
+@db.command()
+@click.argument("revision", default="-1")
+@with_appcontext
+def downgrade(revision: str) -> None:
+    """Downgrade the schema (default: one revision)."""
+    flask_migrate.downgrade(directory=migrations_directory(), revision=revision)
+
+
+@db.command()
+@with_appcontext
+def current() -> None:
+    """Show the database's current revision(s)."""
+    flask_migrate.current(directory=migrations_directory())
+
+
+@db.command()
+@with_appcontext
+def heads() -> None:
+    """Show the latest revision of every branch."""
+    flask_migrate.heads(directory=migrations_directory())
+
+
+@db.command()
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@with_appcontext
+def revision(message: str) -> None:
+    """Autogenerate a new core migration from the table definitions (for developers)."""
+    flask_migrate.migrate(directory=migrations_directory(), message=message)
+
+
+@cli.command()
+@click.option("--daemon", is_flag=True, help="Keep running, scrubbing every --wakeup-time.")
+@click.option("--wakeup-time", default=300.0, show_default=True, help="Seconds between runs.")
+@click.option("--scrub-time", default=0.0, show_default=True,
+              help="Only scrub artifacts deleted at least this many seconds ago.")
+@click.option("--pool-size", default=1, show_default=True, help="Artifacts purged in parallel.")
+@with_appcontext
+def scrub(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
+    """Remove artifacts left in status 'deleted' by delayed delete (and their blobs)."""
+    service = current_app.extensions["glare"].service
+    while True:
+        removed = scrub_deleted(service, scrub_time=scrub_time, pool_size=pool_size)
+        click.echo(f"scrubbed {removed} artifact(s)")
+        if not daemon:
+            return
+        time.sleep(wakeup_time)
+
+
+@cli.command()
+@with_appcontext
+def policy() -> None:
+    """Print the effective policy rules (defaults merged with the policy file) as YAML."""
+    rules = current_app.extensions["glare"].policy.rules
+    for name, rule in rules.items():
+        help_text = DEFAULT_RULES.get(name, ("", "added by a plugin"))[1]
+        click.echo(f"# {help_text}")
+        click.echo(f"{json.dumps(name)}: {json.dumps(rule)}")
+
+
+@cli.command()
+@with_appcontext
+def plugins() -> None:
+    """List loaded plugins and the artifact types served."""
+    state = current_app.extensions["glare"]
+    for info in state.plugins:
+        origin = "builtin" if info.builtin else f"{info.distribution or '-'} {info.version or ''}"
+        click.echo(f"plugin {info.name}: {origin}")
+    for name, artifact_type in state.registry.items():
+        click.echo(f"type {name} ({artifact_type.title}) from {state.type_plugins.get(name)}")
+
+
+def main() -> int:
+    try:
+        cli.main(prog_name="glare-manage")
+    except StartupError as exc:
+        print(f"glare-manage: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def scrubber_main() -> int:
+    """``glare-scrubber``: same as ``glare-manage scrub``."""
+    sys.argv = ["glare-manage", "scrub", *sys.argv[1:]]
+    return main()

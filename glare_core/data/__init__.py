@@ -1,0 +1,1 @@
+"""Metadata storage: the DataAPI interface and the default SQLAlchemy implementation."""

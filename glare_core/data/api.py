@@ -1,0 +1,93 @@
+"""The DataAPI interface: how the engine stores and finds artifact metadata.
+
+The engine is the only caller. A data API stores artifacts of one or more types; each
+record is a plain dict holding every field of the type plus ``type_name`` and
+``revision`` (an integer that changes on every write, for optimistic concurrency).
+Values are already coerced and validated; a data API never enforces lifecycle rules,
+visibility or policy beyond what a query asks for.
+
+A plugin that brings its own storage implements this class and returns it from its type's
+``data_api_factory``; it must pass the contract suite in ``glare_core.testing``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any
+
+from glare_core.data.query import ListQuery, ListResult
+
+DATA_API_VERSION = "1.0"
+
+
+class DataAPI(abc.ABC):
+    """Storage of artifact metadata (not blob bytes)."""
+
+    @abc.abstractmethod
+    def create(self, type_name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert a new artifact; ``values`` holds every field. Return the stored record.
+
+        Raise ``glare_core.errors.Conflict`` if the name/version scope is taken.
+        """
+
+    @abc.abstractmethod
+    def get(self, artifact_id: str) -> dict[str, Any] | None:
+        """Return the record with that id (of any type this API stores), or None."""
+
+    @abc.abstractmethod
+    def update(
+        self, artifact_id: str, changes: Mapping[str, Any], *, revision: int
+    ) -> dict[str, Any]:
+        """Write ``changes`` (field → new value) if the record is still at ``revision``.
+
+        Return the new record. Raise ``Conflict`` when the revision moved on (someone else
+        wrote in between) or the name/version scope is taken; ``ArtifactNotFound`` when
+        the record is gone.
+        """
+
+    @abc.abstractmethod
+    def delete(self, artifact_id: str) -> None:
+        """Remove the record and everything stored with it (no error if it is gone)."""
+
+    @abc.abstractmethod
+    def list(self, query: ListQuery) -> ListResult:
+        """Return one page of records matching ``query`` and the total number of matches."""
+
+    @abc.abstractmethod
+    def scope_taken(
+        self,
+        type_name: str,
+        name: str,
+        version: str,
+        *,
+        owner: str | None,
+        visibility: str,
+        exclude_id: str | None = None,
+    ) -> bool:
+        """True if another non-deleted artifact holds this name/version scope.
+
+        Private scope: same type, name, version, ``owner`` and visibility private.
+        Public scope (``owner`` None): same type, name, version among public artifacts.
+        """
+
+    # ---- blobs --------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def set_blob(
+        self,
+        artifact_id: str,
+        field_name: str,
+        blob_key: str | None,
+        blob: Mapping[str, Any] | None,
+        *,
+        expect_status: str | None = None,
+    ) -> None:
+        """Create, replace (``blob``) or remove (None) one blob record.
+
+        With ``expect_status``, only act if the current record has that status (or, for
+        ``"absent"``, if there is none), else raise ``Conflict``.
+        """
+
+    def close(self) -> None:  # noqa: B027 (optional hook, deliberately not abstract)
+        """Release resources (connections); called when the app shuts down."""

@@ -1,0 +1,81 @@
+"""The SQL database handle: engine creation, SQLite tuning and transaction helpers.
+
+Everything that talks SQL goes through ``Database``: reads use ``read()``, writes use
+``write()``. On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so that two
+processes never both read and then fail to upgrade to a write lock; WAL mode lets readers
+proceed while a writer commits, and ``busy_timeout`` makes writers queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from glare_core.data.sql.tables import metadata
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_db_engine(url: str, **options: Any) -> Engine:
+    """Create an SQLAlchemy engine with Glare's per-backend settings."""
+    sa_url = sa.make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(
+            sa_url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+        )
+        _tune_sqlite(engine)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return sa.create_engine(sa_url, **options)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event decide how transactions start (see below).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("glare_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Holds the engine; the object Flask-Migrate and every SQL data API share."""
+
+    metadata = metadata
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self.url = url
+        self.engine = create_db_engine(url, **options)
+        self._writer = self.engine.execution_options(glare_write=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads (one deferred transaction, rolled back at the end)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: committed on success, rolled back on error."""
+        with self._writer.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""The default DataAPI: artifacts in SQL (SQLite or PostgreSQL) through SQLAlchemy Core."""

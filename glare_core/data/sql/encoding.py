@@ -1,0 +1,115 @@
+"""How field values map onto rows of the generic properties table, and back.
+
+One property row holds one scalar: a scalar field's value, one list element (with
+``position``) or one dict entry (with ``key_name``). The value lives in the column that
+matches its kind, so comparisons and indexes stay typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from glare_core.types import versions
+from glare_core.types.fields import DEFAULT_MAX_STRING
+from glare_core.types.spec import FieldSpec
+
+# Base fields that are columns of glare_artifacts (tags and metadata are property rows).
+BASE_COLUMNS = (
+    "id",
+    "type_name",
+    "name",
+    "version",
+    "owner",
+    "visibility",
+    "status",
+    "description",
+    "display_type_name",
+    "created_at",
+    "updated_at",
+    "activated_at",
+)
+
+
+def value_column(spec: FieldSpec) -> str:
+    """Name of the properties column that stores this field's scalars."""
+    kind = spec.value_kind
+    if kind == "Integer":
+        return "int_value"
+    if kind == "Float":
+        return "float_value"
+    if kind == "Boolean":
+        return "bool_value"
+    if kind == "Version":
+        return "string_value"
+    if kind == "Link":
+        return "text_value"
+    element = spec.field.element if spec.is_compound else spec.field  # type: ignore[attr-defined]
+    max_length = getattr(element, "max_length", None)
+    short = max_length is not None and max_length <= DEFAULT_MAX_STRING
+    return "string_value" if short or _is_enum(element) else "text_value"
+
+
+def _is_enum(field_obj: Any) -> bool:
+    from marshmallow import validate
+
+    return any(isinstance(v, validate.OneOf) for v in field_obj.validators)
+
+
+def is_property(spec: FieldSpec) -> bool:
+    """True if the field is stored as property rows (not a column, not a blob)."""
+    return not spec.is_blob and spec.name not in BASE_COLUMNS
+
+
+def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]]:
+    """Property rows for one field value (none for null or an empty list/dict)."""
+    if value is None:
+        return []
+    column = value_column(spec)
+
+    def row(scalar: Any, *, position: int | None = None, key: str | None = None) -> dict:
+        out = {
+            "artifact_id": artifact_id,
+            "name": spec.name,
+            "position": position,
+            "key_name": key,
+            "string_value": None,
+            "text_value": None,
+            "int_value": None,
+            "float_value": None,
+            "bool_value": None,
+            "version_key": None,
+        }
+        out[column] = scalar
+        if spec.value_kind == "Version":
+            out["version_key"] = versions.sort_key(scalar)
+        return out
+
+    if spec.kind == "List":
+        return [row(item, position=i) for i, item in enumerate(value)]
+    if spec.kind == "Dict":
+        return [row(item, key=key) for key, item in value.items()]
+    return [row(value)]
+
+
+def decode(spec: FieldSpec, rows: Iterable[Mapping[str, Any]]) -> Any:
+    """Rebuild a field value from its property rows (the default when there are none)."""
+    rows = list(rows)
+    if not rows:
+        return spec.default_value()
+    column = value_column(spec)
+    if spec.kind == "List":
+        ordered = sorted(rows, key=lambda r: r["position"] or 0)
+        return [_scalar(spec, r[column]) for r in ordered]
+    if spec.kind == "Dict":
+        return {r["key_name"]: _scalar(spec, r[column]) for r in rows}
+    return _scalar(spec, rows[0][column])
+
+
+def _scalar(spec: FieldSpec, raw: Any) -> Any:
+    kind = spec.value_kind
+    if kind == "Boolean" and raw is not None:
+        return bool(raw)
+    if kind == "Float" and raw is not None:
+        return float(raw)
+    return raw

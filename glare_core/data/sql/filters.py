@@ -1,0 +1,170 @@
+"""Translate listing filters, sort keys and markers into SQL expressions.
+
+Base fields compare columns of ``glare_artifacts``. Type fields (and tags/metadata) are
+``EXISTS`` sub-queries on the properties table, so "a list has an element that..." and
+"a dict has a key..." are single index-backed conditions. Sorting by a type field uses one
+outer join; NULLs sort as the largest value (last ascending, first descending).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from glare_core.data.query import Filter, ListQuery, Scope, SortKey
+from glare_core.data.sql.encoding import BASE_COLUMNS, value_column
+from glare_core.data.sql.tables import artifacts, properties
+from glare_core.types import versions
+
+_COMPARE = {
+    "eq": lambda col, v: col == v,
+    "neq": lambda col, v: col != v,
+    "gt": lambda col, v: col > v,
+    "gte": lambda col, v: col >= v,
+    "lt": lambda col, v: col < v,
+    "lte": lambda col, v: col <= v,
+    "like": lambda col, v: col.like(v),
+}
+
+
+def _compare(column: Any, op: str, operands: Sequence[Any]) -> ColumnElement[bool]:
+    if op == "in":
+        return column.in_(list(operands))
+    return _COMPARE[op](column, operands[0])
+
+
+def _version_condition(
+    value_col: Any, key_col: Any, op: str, operands: Sequence[Any]
+) -> ColumnElement[bool]:
+    # Equality includes build metadata (the normalized string); ranges use precedence only.
+    if op in ("eq", "neq", "in"):
+        return _compare(value_col, op, operands)
+    return _compare(key_col, op, [versions.sort_key(operands[0])])
+
+
+def scope_condition(scope: Scope) -> ColumnElement[bool]:
+    if scope.see_all:
+        return sa.true()
+    public = artifacts.c.visibility == "public"
+    if scope.project_id is None:
+        return public
+    return sa.or_(public, artifacts.c.owner == scope.project_id)
+
+
+def filter_condition(flt: Filter) -> ColumnElement[bool]:
+    spec = flt.field
+    if flt.target == "nothing":
+        return sa.false()
+    if flt.target in ("tags_all", "tags_any"):
+        def has_tags(*tags: Any) -> ColumnElement[bool]:
+            return _property_exists("tags", properties.c.string_value.in_(list(tags)))
+
+        if flt.target == "tags_any":
+            return has_tags(*flt.operands)
+        return sa.and_(*(has_tags(tag) for tag in flt.operands))
+
+    if spec.name in BASE_COLUMNS:
+        column = artifacts.c[spec.name]
+        if spec.name == "version":
+            return _version_condition(column, artifacts.c.version_key, flt.op, flt.operands)
+        return _compare(column, flt.op, flt.operands)
+
+    if flt.target == "key":
+        return _property_exists(spec.name, _compare(properties.c.key_name, flt.op, flt.operands))
+    column = properties.c[value_column(spec)]
+    if spec.value_kind == "Version":
+        condition = _version_condition(column, properties.c.version_key, flt.op, flt.operands)
+    else:
+        condition = _compare(column, flt.op, flt.operands)
+    if flt.target == "dict_value":
+        condition = sa.and_(properties.c.key_name == flt.dict_key, condition)
+    return _property_exists(spec.name, condition)
+
+
+def _property_exists(name: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return sa.exists(
+        sa.select(1).where(
+            properties.c.artifact_id == artifacts.c.id,
+            properties.c.name == name,
+            condition,
+        )
+    )
+
+
+def where_clause(query: ListQuery) -> ColumnElement[bool]:
+    """Type, scope, status and the filters: AND(and-filters) AND OR(or-filters)."""
+    conditions = [artifacts.c.type_name.in_(list(query.type_names)), scope_condition(query.scope)]
+    if not query.include_deleted:
+        conditions.append(artifacts.c.status != "deleted")
+    and_filters = [filter_condition(f) for f in query.filters if f.combiner == "and"]
+    or_filters = [filter_condition(f) for f in query.filters if f.combiner == "or"]
+    conditions.extend(and_filters)
+    if or_filters:
+        conditions.append(sa.or_(*or_filters))
+    return sa.and_(*conditions)
+
+
+class SortPlan:
+    """The ORDER BY expressions of a query plus how to read a marker's values for them."""
+
+    def __init__(self, sort: Sequence[SortKey]) -> None:
+        self.joins: list[tuple[Any, ColumnElement[bool]]] = []
+        # Each entry: (SQL expression, direction, function(marker record) -> value)
+        self.keys: list[tuple[Any, str, Any]] = []
+        for key in sort:
+            self._add(key)
+
+    def _add(self, key: SortKey) -> None:
+        spec = key.field
+        name = spec.name
+        if name == "version":
+            self.keys.append(
+                (artifacts.c.version_key, key.direction,
+                 lambda m: versions.sort_key(m["version"]))
+            )
+            self.keys.append((artifacts.c.version, key.direction, lambda m: m["version"]))
+        elif name in BASE_COLUMNS:
+            self.keys.append((artifacts.c[name], key.direction, lambda m, n=name: m.get(n)))
+        else:
+            alias = properties.alias(f"sort_{name}")
+            self.joins.append(
+                (alias, sa.and_(alias.c.artifact_id == artifacts.c.id, alias.c.name == name))
+            )
+            column = alias.c[value_column(spec)]
+            if spec.value_kind == "Version":
+                self.keys.append(
+                    (alias.c.version_key, key.direction,
+                     lambda m, n=name: None if m.get(n) is None else versions.sort_key(m[n]))
+                )
+            self.keys.append((column, key.direction, lambda m, n=name: m.get(n)))
+
+    def order_by(self) -> list[Any]:
+        return [
+            expr.asc().nulls_last() if direction == "asc" else expr.desc().nulls_first()
+            for expr, direction, _ in self.keys
+        ]
+
+    def apply_joins(self, from_clause: Any) -> Any:
+        for alias, on in self.joins:
+            from_clause = from_clause.outerjoin(alias, on)
+        return from_clause
+
+    def after_marker(self, marker: dict[str, Any]) -> ColumnElement[bool]:
+        """Rows strictly after ``marker`` in this order (keyset pagination)."""
+        alternatives = []
+        equal_so_far: list[ColumnElement[bool]] = []
+        for expr, direction, read in self.keys:
+            value = read(marker)
+            alternatives.append(sa.and_(*equal_so_far, _strictly_after(expr, direction, value)))
+            equal_so_far.append(expr.is_(None) if value is None else expr == value)
+        return sa.or_(*alternatives)
+
+
+def _strictly_after(expr: Any, direction: str, value: Any) -> ColumnElement[bool]:
+    # NULL is the largest value: last when ascending, first when descending.
+    if direction == "asc":
+        return sa.false() if value is None else sa.or_(expr > value, expr.is_(None))
+    return expr.is_not(None) if value is None else expr < value

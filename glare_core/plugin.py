@@ -1,0 +1,70 @@
+"""The public plugin API of Glare: import plugin-facing names from here only.
+
+Everything a type plugin needs is re-exported below; other ``glare_core`` modules are
+internal and may change without notice. ``PLUGIN_API_VERSION`` follows semantic versioning:
+a new minor version adds names or hook arguments, a new major version removes or changes
+them (after one minor release of deprecation).
+"""
+
+from marshmallow.validate import Length, OneOf, Range, Regexp
+
+from glare_core.auth.context import RequestContext
+from glare_core.data.api import DATA_API_VERSION, DataAPI
+from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
+from glare_core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GlareError,
+    NotFound,
+    RequestTooLarge,
+)
+from glare_core.plugins.hookspecs import hookimpl
+from glare_core.types import fields
+from glare_core.types.base import ArtifactType, BaseArtifactSchema
+from glare_core.types.fields import GIB, KIB, MIB
+from glare_core.types.spec import FieldSpec
+from glare_core.types.validators import (
+    AllowedDictKeys,
+    DictKeyLength,
+    ForbiddenChars,
+    RequiredDictKeys,
+    UniqueItems,
+)
+
+PLUGIN_API_VERSION = "1.0"
+
+__all__ = [
+    "PLUGIN_API_VERSION",
+    "DATA_API_VERSION",
+    "hookimpl",
+    "ArtifactType",
+    "BaseArtifactSchema",
+    "fields",
+    "FieldSpec",
+    "RequestContext",
+    "DataAPI",
+    "Filter",
+    "ListQuery",
+    "ListResult",
+    "Scope",
+    "SortKey",
+    "Length",
+    "OneOf",
+    "Range",
+    "Regexp",
+    "AllowedDictKeys",
+    "DictKeyLength",
+    "ForbiddenChars",
+    "RequiredDictKeys",
+    "UniqueItems",
+    "GlareError",
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "NotFound",
+    "RequestTooLarge",
+    "KIB",
+    "MIB",
+    "GIB",
+]

@@ -1,0 +1,88 @@
+"""Builtin plugin: forward lifecycle hooks to the artifact type's own hook methods.
+
+Type authors write plain methods (``pre_activate`` ...) on their ``ArtifactType``; this
+plugin runs them first (``tryfirst``) whenever the engine calls the global hooks, so there
+is one call path for per-type and cross-cutting behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glare_core.plugins.hookspecs import hookimpl
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_pre_create(artifact_type: Any, artifact: dict, changes: dict, context: Any):
+    artifact_type.pre_create(artifact=artifact, changes=changes, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_post_create(artifact_type: Any, artifact: dict, context: Any):
+    artifact_type.post_create(artifact=artifact, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_pre_update(
+    artifact_type: Any, artifact: dict, changes: dict, patch: list, context: Any
+):
+    artifact_type.pre_update(artifact=artifact, changes=changes, patch=patch, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_post_update(artifact_type: Any, artifact: dict, context: Any):
+    artifact_type.post_update(artifact=artifact, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_pre_activate(artifact_type: Any, artifact: dict, changes: dict, context: Any):
+    artifact_type.pre_activate(artifact=artifact, changes=changes, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_post_activate(artifact_type: Any, artifact: dict, context: Any):
+    artifact_type.post_activate(artifact=artifact, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_pre_deactivate(
+    artifact_type: Any, artifact: dict, changes: dict, context: Any
+):
+    artifact_type.pre_deactivate(artifact=artifact, changes=changes, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_post_deactivate(artifact_type: Any, artifact: dict, context: Any):
+    artifact_type.post_deactivate(artifact=artifact, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_pre_reactivate(
+    artifact_type: Any, artifact: dict, changes: dict, context: Any
+):
+    artifact_type.pre_reactivate(artifact=artifact, changes=changes, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_post_reactivate(artifact_type: Any, artifact: dict, context: Any):
+    artifact_type.post_reactivate(artifact=artifact, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_pre_publish(artifact_type: Any, artifact: dict, changes: dict, context: Any):
+    artifact_type.pre_publish(artifact=artifact, changes=changes, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_post_publish(artifact_type: Any, artifact: dict, context: Any):
+    artifact_type.post_publish(artifact=artifact, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_pre_delete(artifact_type: Any, artifact: dict, changes: dict, context: Any):
+    artifact_type.pre_delete(artifact=artifact, changes=changes, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_artifact_post_delete(artifact_type: Any, artifact: dict, context: Any):
+    artifact_type.post_delete(artifact=artifact, context=context)

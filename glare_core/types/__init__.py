@@ -1,0 +1,1 @@
+"""Artifact types: field kinds, the type base class, the type registry and schema export."""

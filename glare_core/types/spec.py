@@ -1,0 +1,241 @@
+"""Field specs: the resolved, checked view of a type's marshmallow fields.
+
+``build_field_specs`` reads a schema's declared Glare fields and their attributes, rejects
+definitions the contract forbids (the server refuses to start on them), and returns one
+immutable ``FieldSpec`` per field. The engine and data layers work only with specs.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError, validate
+
+from glare_core.errors import BadRequest, TypeDefinitionError
+from glare_core.types import fields as f
+from glare_core.types import validators as gv
+
+FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+# Which validators make sense on which kind (contract §9.4). Validators of other classes
+# (a type author's own callables) are accepted anywhere and simply not exported to schemas.
+_KNOWN_VALIDATORS = (
+    validate.Length,
+    validate.OneOf,
+    validate.Range,
+    validate.Regexp,
+    gv.ForbiddenChars,
+    gv.UniqueItems,
+    gv.AllowedDictKeys,
+    gv.RequiredDictKeys,
+    gv.DictKeyLength,
+)
+_APPLICABLE: dict[str, tuple[type, ...]] = {
+    "String": (validate.Length, validate.OneOf, validate.Regexp, gv.ForbiddenChars),
+    "Integer": (validate.Range, validate.OneOf),
+    "Float": (validate.Range, validate.OneOf),
+    "List": (validate.Length, gv.UniqueItems),
+    "Dict": (validate.Length, gv.AllowedDictKeys, gv.RequiredDictKeys, gv.DictKeyLength),
+}
+
+
+def kind_of(field_obj: Any) -> str:
+    """The storage/behaviour kind of a Glare field (``Version`` and ``Link`` are distinct)."""
+    for cls, kind in (
+        (f.Version, "Version"),
+        (f.Link, "Link"),
+        (f.String, "String"),
+        (f.Integer, "Integer"),
+        (f.Float, "Float"),
+        (f.Boolean, "Boolean"),
+        (f.DateTime, "DateTime"),
+        (f.List, "List"),
+        (f.Dict, "Dict"),
+        (f.Blob, "Blob"),
+        (f.Folder, "Folder"),
+    ):
+        if isinstance(field_obj, cls):
+            return kind
+    raise TypeDefinitionError(
+        f"{type(field_obj).__name__} is not a Glare field kind; use the classes of "
+        "glare_core.plugin.fields"
+    )
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Everything the core needs to know about one field of a type."""
+
+    name: str
+    field: f.GlareField = field(repr=False, compare=False)
+    kind: str
+    element_kind: str | None
+    mutable: bool
+    system: bool
+    required_on_activate: bool
+    nullable: bool
+    default: Any
+    sortable: bool
+    filter_ops: tuple[str, ...]
+    description: str
+    ui_metadata: Mapping[str, Any] | None
+    is_base: bool = False
+
+    @property
+    def is_blob(self) -> bool:
+        """True for blob and folder fields (their data goes through the blob API)."""
+        return self.kind in ("Blob", "Folder")
+
+    @property
+    def is_compound(self) -> bool:
+        return self.kind in ("List", "Dict")
+
+    @property
+    def value_kind(self) -> str:
+        """The kind of the stored scalars: the element kind for lists and dicts."""
+        return self.element_kind or self.kind
+
+    @property
+    def glare_type(self) -> str:
+        return self.field.glare_type_name
+
+    def default_value(self) -> Any:
+        """A fresh copy of the field's default (lists and dicts are never shared)."""
+        default = self.default
+        if isinstance(default, tuple):
+            return list(default)
+        return copy.deepcopy(default)
+
+    def coerce(self, value: Any) -> Any:
+        """Coerce and validate a client value; null resets to the default.
+
+        Raises BadRequest with a message naming the field.
+        """
+        if value is None:
+            if not self.nullable:
+                raise BadRequest(f"Field '{self.name}' must not be null")
+            return self.default_value()
+        try:
+            return self.field.deserialize(value)
+        except ValidationError as exc:
+            raise BadRequest(
+                f"Invalid value for field '{self.name}': {f.flatten_messages(exc.messages)}"
+            ) from None
+
+    def coerce_element(self, value: Any) -> Any:
+        """Coerce one filter operand with the element kind (lists/dicts) or the field kind."""
+        target = self.field.element if self.is_compound else self.field  # type: ignore[attr-defined]
+        if value is None:
+            raise BadRequest(f"Invalid filter value for field '{self.name}'")
+        try:
+            return target.deserialize(value)
+        except ValidationError as exc:
+            raise BadRequest(
+                f"Invalid filter value for field '{self.name}': "
+                f"{f.flatten_messages(exc.messages)}"
+            ) from None
+
+
+def build_field_specs(
+    declared: Mapping[str, Any], *, base_names: frozenset[str] = frozenset(), owner: str = ""
+) -> dict[str, FieldSpec]:
+    """Check every declared field and return specs keyed by field name (declaration order)."""
+    specs: dict[str, FieldSpec] = {}
+    for name, field_obj in declared.items():
+        where = f"{owner}.{name}" if owner else name
+        if not FIELD_NAME.match(name):
+            raise TypeDefinitionError(f"{where}: field names must match {FIELD_NAME.pattern}")
+        specs[name] = _build_spec(name, field_obj, where, is_base=name in base_names)
+    return specs
+
+
+def _build_spec(name: str, field_obj: Any, where: str, *, is_base: bool) -> FieldSpec:
+    kind = kind_of(field_obj)
+    attrs = field_obj.metadata
+    element_kind = None
+    if kind in ("List", "Dict"):
+        element = field_obj.element
+        element_kind = kind_of(element)
+        if element_kind in ("List", "Dict", "Blob", "Folder", "DateTime"):
+            raise TypeDefinitionError(
+                f"{where}: a {kind} cannot hold {element_kind} values (lists of blobs or "
+                "nested containers are not supported; use a Folder for files)"
+            )
+        _check_validators(element, element_kind, f"{where} elements")
+    _check_validators(field_obj, kind, where)
+
+    filter_ops = attrs.get("filter_ops")
+    if kind in ("Blob", "Folder"):
+        if filter_ops:
+            raise TypeDefinitionError(f"{where}: blob and folder fields cannot be filtered")
+        filter_ops = ()
+    else:
+        source = field_obj.element if kind in ("List", "Dict") else field_obj
+        if filter_ops is None:
+            filter_ops = source.default_filter_ops
+        allowed = set(source.allowed_filter_ops)
+        bad = [op for op in filter_ops if op not in allowed]
+        if bad:
+            raise TypeDefinitionError(
+                f"{where}: filter operators {bad} are not allowed for {kind}"
+                f"{'/' + element_kind if element_kind else ''} (allowed: {sorted(allowed)})"
+            )
+
+    sortable = bool(attrs.get("sortable"))
+    if sortable:
+        if kind in ("List", "Dict", "Blob", "Folder", "Link"):
+            raise TypeDefinitionError(f"{where}: {kind} fields cannot be sortable")
+        if kind == "String" and (field_obj.max_length or 0) > f.DEFAULT_MAX_STRING:
+            raise TypeDefinitionError(
+                f"{where}: strings longer than {f.DEFAULT_MAX_STRING} chars cannot be sortable"
+            )
+    if kind == "Folder" and not 1 <= field_obj.max_key_length <= f.MAX_FOLDER_KEY_LENGTH:
+        raise TypeDefinitionError(
+            f"{where}: folder keys may be at most {f.MAX_FOLDER_KEY_LENGTH} characters"
+        )
+    if kind == "Dict":
+        for v in field_obj.validators:
+            if isinstance(v, gv.DictKeyLength) and (v.max_length or 0) > f.DEFAULT_MAX_STRING:
+                raise TypeDefinitionError(
+                    f"{where}: dict keys may be at most {f.DEFAULT_MAX_STRING} characters"
+                )
+
+    default = attrs.get("default")
+    if default is not None and kind not in ("Blob", "Folder"):
+        try:
+            raw = list(default) if isinstance(default, tuple) else default
+            default = field_obj.deserialize(raw)
+        except ValidationError as exc:
+            raise TypeDefinitionError(
+                f"{where}: the default {default!r} is not a valid value: {exc.messages}"
+            ) from None
+    nullable = bool(attrs.get("nullable", True))
+    return FieldSpec(
+        name=name,
+        field=field_obj,
+        kind=kind,
+        element_kind=element_kind,
+        mutable=bool(attrs.get("mutable")),
+        system=bool(attrs.get("system")),
+        required_on_activate=bool(attrs.get("required_on_activate", True)),
+        nullable=nullable,
+        default=default,
+        sortable=sortable,
+        filter_ops=tuple(filter_ops),
+        description=attrs.get("description") or "",
+        ui_metadata=attrs.get("ui_metadata"),
+        is_base=is_base,
+    )
+
+
+def _check_validators(field_obj: Any, kind: str, where: str) -> None:
+    applicable = _APPLICABLE.get(kind, ())
+    for validator in field_obj.validators:
+        if isinstance(validator, _KNOWN_VALIDATORS) and not isinstance(validator, applicable):
+            raise TypeDefinitionError(
+                f"{where}: validator {type(validator).__name__} does not apply to {kind} fields"
+            )
