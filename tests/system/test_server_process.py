@@ -1,0 +1,87 @@
+"""A real ``glare-api`` process: start-up on the embedded default, the main API path over
+HTTP, and no lost updates when several processes patch one artifact concurrently."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import requests
+
+from tests.system.conftest import MEMBER
+
+SAMPLE = "/artifacts/sample_artifact"
+PATCH = {**MEMBER, "Content-Type": "application/json-patch+json"}
+
+
+def test_first_start_creates_the_database_and_serves(start_server, tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh"
+    server = start_server(data_dir)
+    assert (data_dir / "glare.db").exists()
+    with sqlite3.connect(data_dir / "glare.db") as db:
+        (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert revision == "0001"
+    versions = requests.get(f"{server.url}/versions", timeout=5)
+    assert versions.status_code == 300
+    created = requests.post(f"{server.url}{SAMPLE}", json={"name": "smoke", "version": "2"},
+                            headers=MEMBER, timeout=5)
+    assert created.status_code == 201
+    assert created.json()["version"] == "2.0.0"
+    artifact_id = created.json()["id"]
+    patched = requests.patch(
+        f"{server.url}{SAMPLE}/{artifact_id}",
+        json=[{"op": "replace", "path": "/string_required", "value": "x"},
+              {"op": "replace", "path": "/status", "value": "active"}],
+        headers=PATCH, timeout=5,
+    )
+    assert patched.status_code == 200
+    assert patched.json()["status"] == "active"
+    listing = requests.get(f"{server.url}{SAMPLE}?status=active", headers=MEMBER, timeout=5)
+    assert [a["id"] for a in listing.json()["artifacts"]] == [artifact_id]
+    assert requests.get(f"{server.url}/nowhere", timeout=5).json()["code"] == 404
+
+
+def test_restart_keeps_data(start_server, tmp_path: Path) -> None:
+    data_dir = tmp_path / "kept"
+    first = start_server(data_dir)
+    created = requests.post(f"{first.url}{SAMPLE}", json={"name": "kept"}, headers=MEMBER,
+                            timeout=5).json()
+    first.stop()
+    second = start_server(data_dir)
+    shown = requests.get(f"{second.url}{SAMPLE}/{created['id']}", headers=MEMBER, timeout=5)
+    assert shown.status_code == 200
+    assert shown.json()["name"] == "kept"
+
+
+def test_concurrent_patches_from_several_processes_lose_nothing(start_server, tmp_path):
+    """Two servers (two workers each) on one database; 6 clients each add 15 tags."""
+    data_dir = tmp_path / "shared"
+    servers = [start_server(data_dir, workers=2), start_server(data_dir, workers=2)]
+    artifact = requests.post(f"{servers[0].url}{SAMPLE}", json={"name": "busy"},
+                             headers=MEMBER, timeout=5).json()
+    errors: list[str] = []
+
+    def add_tags(client_no: int) -> None:
+        session = requests.Session()
+        base = servers[client_no % len(servers)].url
+        for n in range(15):
+            op = [{"op": "add", "path": "/tags/-", "value": f"c{client_no}-t{n}"}]
+            for _ in range(50):  # a busy lock answers 409: retry, as a client would
+                response = session.patch(f"{base}{SAMPLE}/{artifact['id']}", json=op,
+                                         headers=PATCH, timeout=30)
+                if response.status_code != 409:
+                    break
+            if response.status_code != 200:
+                errors.append(f"{response.status_code} {response.text}")
+
+    threads = [threading.Thread(target=add_tags, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    final = requests.get(f"{servers[1].url}{SAMPLE}/{artifact['id']}", headers=MEMBER,
+                         timeout=5).json()
+    expected = {f"c{c}-t{n}" for c in range(6) for n in range(15)}
+    assert set(final["tags"]) == expected
