@@ -23,14 +23,17 @@ from flask import Flask
 from flask_smorest import Api
 
 from glare_core import __version__
-from glare_core.api import artifacts, docs, meta, schemas, transport
+from glare_core.api import artifacts, blobs, docs, meta, schemas, transport
 from glare_core.api.errors import register_error_handlers
 from glare_core.auth.policy import Policy, load_policy_file
+from glare_core.blobs.registry import StoreRegistry
 from glare_core.config import load_settings
 from glare_core.data.database import Database
 from glare_core.data.migrations import migrate, migrations_directory
+from glare_core.data.sql.garbage import GarbageQueue
 from glare_core.data.sql.locks import SqlLockStore
 from glare_core.data.sql.store import SqlDataAPI
+from glare_core.engine.blobs import BlobService, BlobSettings
 from glare_core.engine.hooks import HookRunner
 from glare_core.engine.links import LinkChecker
 from glare_core.engine.locking import Locker
@@ -67,7 +70,7 @@ def create_app(
     :param autoload: override ``GLARE_PLUGINS_AUTOLOAD`` (False in most tests).
     """
     settings = load_settings(config_file, overrides=config)
-    app = Flask("glare_core")
+    app = Flask("glare_core", static_folder=None)
     app.config.update(OPENAPI_SETTINGS)
     app.config.update(settings)
     logging.getLogger("glare").setLevel(settings["GLARE_LOG_LEVEL"].upper())
@@ -124,12 +127,30 @@ def create_app(
             type_settings=settings["GLARE_TYPES"],
         ),
     )
+    state.stores = StoreRegistry(
+        store for stores in pm.hook.glare_register_blob_stores(app=app) for store in stores
+    )
+    state.blobs = BlobService(
+        service=state.service,
+        stores=state.stores,
+        garbage=GarbageQueue(database),
+        choose_store=_store_chooser(pm, app, state.stores),
+        pm=pm,
+        settings=BlobSettings(
+            stale_after=settings["GLARE_UPLOAD_STALE_AFTER"],
+            verify_on_read=settings["GLARE_VERIFY_ON_READ"],
+        ),
+    )
+    state.service.blob_cleaner = state.blobs.discard_artifact_blobs
+    for artifact_type in registry.values():  # an unknown store stops the start-up here
+        for field_name in artifact_type.blob_fields:
+            state.blobs.choose_store(artifact_type, field_name)
     state.schemas = {name: type_schema(t) for name, t in registry.items()}
     state.schemas["all"] = type_schema(registry.all_type)  # type: ignore[arg-type]
 
     api = Api(app)
     docs.register_components(api, registry)
-    for blueprint in (meta.blp, schemas.blp, artifacts.blp):
+    for blueprint in (meta.blp, schemas.blp, artifacts.blp, blobs.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)
     transport.install(app)
@@ -144,6 +165,16 @@ def _offered_types(pm: Any, app: Flask) -> list[tuple[str, Any]]:
         for type_cls in impl.function(app=app) or ():
             offered.append((impl.plugin_name, type_cls))
     return offered
+
+
+def _store_chooser(pm: Any, app: Flask, stores: StoreRegistry) -> Any:
+    def choose(artifact_type: Any, field_name: str) -> Any:
+        name = pm.hook.glare_choose_blob_store(
+            artifact_type=artifact_type, field_name=field_name, app=app
+        )
+        return stores.named(name)
+
+    return choose
 
 
 def _build_policy(pm: Any, app: Flask, policy_file: str | None) -> Policy:

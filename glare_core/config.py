@@ -78,6 +78,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "DEFAULT_API_LIMIT": (25, int),
     "MAX_API_LIMIT": (1000, int),
     "DELAYED_DELETE": (False, _bool),
+    "DEFAULT_STORE": ("file", str),
+    "BLOB_DIR": (None, _optional_str),
+    "SWIFT": ({}, _dict),
+    "UPLOAD_STALE_AFTER": (300.0, float),
+    "VERIFY_ON_READ": (False, _bool),
     "LOCK_WAIT": (2.0, float),
     "LOCK_STALE_AFTER": (5.0, float),
     "CHECK_EXTERNAL_LINKS": (False, _bool),
@@ -119,6 +124,8 @@ def load_settings(
             raise StartupError(f"Setting {PREFIX}{name}={value!r} is invalid: {exc}") from exc
     data_dir = Path(settings["GLARE_DATA_DIR"] or default_data_dir()).expanduser()
     settings["GLARE_DATA_DIR"] = str(data_dir)
+    if not settings["GLARE_BLOB_DIR"]:
+        settings["GLARE_BLOB_DIR"] = str(data_dir / "blobs")
     if not settings["GLARE_DATABASE_URL"]:
         settings["GLARE_DATABASE_URL"] = f"sqlite:///{data_dir / 'glare.db'}"
     if settings["GLARE_AUTH_STRATEGY"] not in AUTH_STRATEGIES:

@@ -132,6 +132,10 @@ class RangeNotSatisfiable(GlareError):
     error_type = "RequestRangeNotSatisfiable"
     default_message = "The requested range is not satisfiable"
 
+    def __init__(self, message: str | None = None, *, size: int | None = None) -> None:
+        super().__init__(message)
+        self.size = size
+
 
 class NotImplementedMethod(GlareError):
     status = 501

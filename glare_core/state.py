@@ -8,8 +8,10 @@ from typing import Any
 import pluggy
 
 from glare_core.auth.policy import Policy
+from glare_core.blobs.registry import StoreRegistry
 from glare_core.data.api import DataAPI
 from glare_core.data.database import Database
+from glare_core.engine.blobs import BlobService
 from glare_core.engine.service import ArtifactService
 from glare_core.plugins.manager import PluginInfo
 from glare_core.types.registry import TypeRegistry
@@ -29,3 +31,5 @@ class GlareState:
     data_apis: dict[str, DataAPI] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)
     service: ArtifactService = field(init=False)
+    stores: StoreRegistry = field(init=False)
+    blobs: BlobService = field(init=False)

@@ -115,6 +115,41 @@ def delete_doc() -> dict[str, Any]:
     return {"responses": {"204": {"description": "Deleted"}, **_errors(400, 401, 403, 404, 409)}}
 
 
+def upload_doc() -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "application/vnd+openstack.glare-custom-location+json": {
+                    "schema": {"type": "object", "properties": {
+                        "url": {"type": "string"},
+                        "location_type": {"type": "string", "enum": ["external", "internal"]},
+                        "md5": {"type": "string"}, "sha1": {"type": "string"},
+                        "sha256": {"type": "string"}}, "required": ["url"]}},
+            },
+        },
+        "responses": {"200": {"description": "The artifact", **_json(_ref("Artifact"))},
+                      **_errors(400, 401, 403, 404, 409, 413, 503, 507)},
+    }
+
+
+def download_doc() -> dict[str, Any]:
+    return {"responses": {
+        "200": {"description": "The data",
+                "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                    "format": "binary"}}}},
+        "206": {"description": "A byte range of the data"},
+        "301": {"description": "External location (see the Location header)"},
+        "304": {"description": "Not modified (If-None-Match)"},
+        **_errors(400, 401, 403, 404, 409, 416, 503)}}
+
+
+def delete_blob_doc() -> dict[str, Any]:
+    return {"responses": {"200": {"description": "The artifact", **_json(_ref("Artifact"))},
+                          **_errors(400, 401, 403, 404)}}
+
+
 def schemas_doc() -> dict[str, Any]:
     return {"responses": {"200": {"description": "JSON-Schemas",
                                   **_json({"type": "object"}, "application/schema+json")},

@@ -16,7 +16,12 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from glare_core.api.responses import json_response
-from glare_core.errors import GlareError, MethodNotAllowed, NotImplementedMethod
+from glare_core.errors import (
+    GlareError,
+    MethodNotAllowed,
+    NotImplementedMethod,
+    RangeNotSatisfiable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,8 @@ def error_response(exc: GlareError) -> Any:
     response = json_response(body, exc.status)
     if isinstance(exc, MethodNotAllowed) and exc.allowed:
         response.headers["Allow"] = ", ".join(exc.allowed)
+    if isinstance(exc, RangeNotSatisfiable) and exc.size is not None:
+        response.headers["Content-Range"] = f"bytes */{exc.size}"
     return response
 
 

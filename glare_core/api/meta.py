@@ -16,7 +16,7 @@ from glare_core.api.versions import versions_document
 blp = Blueprint("meta", __name__, description="Service information.")
 
 
-@blp.route("/", endpoint="versions")
+@blp.route("/", endpoint="root")
 @blp.route("/versions", endpoint="versions")
 def versions() -> Any:
     """The supported API versions (300 Multiple Choices)"""

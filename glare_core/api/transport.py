@@ -14,7 +14,7 @@ from glare_core.errors import BadRequest, MethodNotAllowed
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 # Endpoints outside versioning and authentication (contract §4.1, §2 health check).
-UNVERSIONED_ENDPOINTS = frozenset({"meta.versions", "meta.healthcheck"})
+UNVERSIONED_ENDPOINTS = frozenset({"meta.root", "meta.versions", "meta.healthcheck"})
 # Endpoints that answer HEAD themselves (others: 405, contract §2).
 HEAD_ENDPOINTS: set[str] = set()
 

@@ -95,9 +95,10 @@ def revision(message: str) -> None:
 @with_appcontext
 def scrub(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
     """Remove artifacts left in status 'deleted' by delayed delete (and their blobs)."""
-    service = current_app.extensions["glare"].service
+    state = current_app.extensions["glare"]
     while True:
-        removed = scrub_deleted(service, scrub_time=scrub_time, pool_size=pool_size)
+        removed = scrub_deleted(state.service, blobs=state.blobs, scrub_time=scrub_time,
+                                pool_size=pool_size)
         click.echo(f"scrubbed {removed} artifact(s)")
         if not daemon:
             return

@@ -85,9 +85,21 @@ class DataAPI(abc.ABC):
     ) -> None:
         """Create, replace (``blob``) or remove (None) one blob record.
 
-        With ``expect_status``, only act if the current record has that status (or, for
+        A blob is a dict with ``url, size, md5, sha1, sha256, external, status,
+        content_type, location, previous``; records returned by ``get`` carry it under the
+        field name (folders: a dict key → blob) plus its ``updated_at``. Every call also
+        moves the artifact to a new revision and refreshes its ``updated_at``. With
+        ``expect_status``, only act if the current record has that status (or, for
         ``"absent"``, if there is none), else raise ``Conflict``.
         """
+
+    @abc.abstractmethod
+    def artifacts_with_saving_blobs(self, type_name: str) -> list[dict[str, Any]]:
+        """Records of ``type_name`` that have at least one blob in status ``saving``."""
+
+    @abc.abstractmethod
+    def touch_blob(self, artifact_id: str, field_name: str, blob_key: str | None) -> None:
+        """Refresh the blob record's ``updated_at`` (heartbeat of a running upload)."""
 
     def close(self) -> None:  # noqa: B027 (optional hook, deliberately not abstract)
         """Release resources (connections); called when the app shuts down."""

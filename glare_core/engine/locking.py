@@ -28,9 +28,9 @@ class Locker:
         self.wait = wait
 
     @contextlib.contextmanager
-    def hold(self, key: str) -> Iterator[None]:
+    def hold(self, key: str, *, wait: float | None = None) -> Iterator[None]:
         """Hold the named lock for the duration of the ``with`` block."""
-        deadline = time.monotonic() + self.wait
+        deadline = time.monotonic() + (self.wait if wait is None else wait)
         pause = 0.005
         while True:
             token = self.store.try_acquire(key)

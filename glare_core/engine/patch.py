@@ -116,12 +116,17 @@ def top_level_field(path: str) -> str:
     return segment
 
 
-def check_change_allowed(artifact_type: ArtifactType, image: dict[str, Any], name: str) -> None:
-    """The contract's change rules for an ordinary field, in their order of precedence."""
+def check_change_allowed(
+    artifact_type: ArtifactType, image: dict[str, Any], name: str, *, blob_api: bool = False
+) -> None:
+    """The contract's change rules for a field, in their order of precedence.
+
+    ``blob_api``: the change comes through the blob endpoints (blob fields are expected).
+    """
     spec = artifact_type.fields.get(name)
     if spec is None:
         raise BadRequest(f"Artifact type {artifact_type.type_name} has no field '{name}'")
-    if spec.is_blob:
+    if spec.is_blob and not blob_api:
         raise BadRequest(f"Field '{name}' holds binary data; use the blob API to change it")
     status = image["status"]
     if status not in EDITABLE_STATUSES:

@@ -12,14 +12,19 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from glare_core.data.query import Filter, ListQuery, Scope
+from glare_core.engine.blobs import BlobService
 from glare_core.engine.service import ArtifactService, utcnow
 
 log = logging.getLogger(__name__)
 
 
-def scrub(service: ArtifactService, *, scrub_time: float = 0, pool_size: int = 1,
-          batch_size: int = 100) -> int:
-    """Purge every eligible deleted artifact; return how many were removed."""
+def scrub(service: ArtifactService, *, blobs: BlobService | None = None,
+          scrub_time: float = 0, pool_size: int = 1, batch_size: int = 100) -> int:
+    """Purge every eligible deleted artifact; return how many were removed.
+
+    With ``blobs``, also restore blobs of uploads abandoned by a crashed server and retry
+    the queued deletions of store data (the garbage queue).
+    """
     registry = service.registry
     all_type = registry.all_type
     cutoff = utcnow() - dt.timedelta(seconds=scrub_time)
@@ -34,18 +39,23 @@ def scrub(service: ArtifactService, *, scrub_time: float = 0, pool_size: int = 1
         limit=batch_size,
         include_deleted=True,
     )
+    if blobs is not None:
+        blobs.recover_abandoned_uploads()
     removed, failed = 0, set()
     with ThreadPoolExecutor(max_workers=max(1, pool_size)) as pool:
         while True:
-            batch = [r for r in service._run_list(query).artifacts if r["id"] not in failed]
+            batch = [r for r in service.run_list(query).artifacts if r["id"] not in failed]
             if not batch:
-                return removed
+                break
             outcomes = pool.map(lambda r: _purge(service, r), batch)
             for record, ok in zip(batch, outcomes, strict=True):
                 if ok:
                     removed += 1
                 else:
                     failed.add(record["id"])
+    if blobs is not None:
+        blobs.collect_garbage()
+    return removed
 
 
 def _purge(service: ArtifactService, record: dict) -> bool:

@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -89,6 +89,8 @@ class ArtifactService:
         self.locker = locker
         self.links = links
         self.settings = settings
+        # Set by the blob service: removes an artifact's blob data when it is purged.
+        self.blob_cleaner: Callable[[ArtifactType, Mapping[str, Any]], None] | None = None
 
     # ---- reads ----------------------------------------------------------------------
 
@@ -120,7 +122,7 @@ class ArtifactService:
             marker=marker,
             latest=parsed.latest,
         )
-        result = self._run_list(query)
+        result = self.run_list(query)
         return ListPage(artifact_type, result.artifacts, result.total, parsed.limit)
 
     def get(
@@ -199,6 +201,13 @@ class ArtifactService:
 
     def check_create_quota(self, context: RequestContext, artifact_type: ArtifactType) -> None:
         """Artifact-count quotas (multi-tenancy issue); no limits in the embedded default."""
+
+    def upload_allowance(
+        self, context: RequestContext, artifact_type: ArtifactType, record: Mapping[str, Any],
+        spec: Any, blob_key: str | None,
+    ) -> tuple[int, str] | None:
+        """Bytes the owner's upload quota still allows (and the 413 message); None: no limit."""
+        return None
 
     def _new_artifact_values(
         self, artifact_type: ArtifactType, context: RequestContext, supplied: dict[str, Any]
@@ -339,7 +348,12 @@ class ArtifactService:
 
     def purge(self, artifact_type: ArtifactType, record: Mapping[str, Any]) -> None:
         """Remove a deleted artifact's stored data and its record (scrubber and delete)."""
+        if self.blob_cleaner is not None:
+            self.blob_cleaner(artifact_type, record)
         self.data_apis[artifact_type.type_name].delete(record["id"])
+
+    def records_with_saving_blobs(self, type_name: str) -> list[dict[str, Any]]:
+        return self.data_apis[type_name].artifacts_with_saving_blobs(type_name)
 
     # ---- helpers --------------------------------------------------------------------
 
@@ -378,7 +392,7 @@ class ArtifactService:
             seen.setdefault(id(data_api), data_api)
         return list(seen.values())
 
-    def _run_list(self, query: ListQuery) -> ListResult:
+    def run_list(self, query: ListQuery) -> ListResult:
         groups: dict[int, tuple[DataAPI, list[str]]] = {}
         for name in query.type_names:
             data_api = self.data_apis[name]

@@ -19,6 +19,7 @@ Plugin API version: ``glare_core.plugin.PLUGIN_API_VERSION``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from glare_core.auth.context import RequestContext
+    from glare_core.blobs.base import BlobStore
     from glare_core.data.api import DataAPI
     from glare_core.types.base import ArtifactType
 
@@ -71,6 +73,32 @@ def glare_get_data_api(artifact_type: ArtifactType, app: Flask) -> DataAPI | Non
     :param artifact_type: the enabled type that needs storage.
     :param app: the Flask application being created.
     :return: a ``DataAPI`` instance, or None.
+    """
+
+
+@hookspec
+def glare_register_blob_stores(app: Flask) -> list[BlobStore]:
+    """Return blob store instances this plugin provides (configured from ``app.config``).
+
+    All impls, once at start-up. Store names must be unique; each store declares the URI
+    schemes it reads (``BlobStore.schemes``).
+
+    :param app: the Flask application being created.
+    :return: a list of ``BlobStore`` instances.
+    """
+
+
+@hookspec(firstresult=True)
+def glare_choose_blob_store(artifact_type: ArtifactType, field_name: str, app: Flask) -> str | None:
+    """Name the store new uploads to a blob or folder field go to.
+
+    Firstresult. The builtin implementation runs last: the field's ``store``, then the
+    type's configured or declared ``default_store``, then ``GLARE_DEFAULT_STORE``.
+
+    :param artifact_type: the artifact's type.
+    :param field_name: the blob or folder field.
+    :param app: the Flask application.
+    :return: a store name (``file``, ``swift``, ``database``, ...) or None.
     """
 
 
@@ -191,6 +219,113 @@ glare_artifact_pre_publish = _lifecycle_pre("publish")
 glare_artifact_post_publish = _lifecycle_post("publish")
 glare_artifact_pre_delete = _lifecycle_pre("delete")
 glare_artifact_post_delete = _lifecycle_post("delete")
+
+
+# ---- blobs --------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def glare_blob_pre_upload(
+    artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
+    blob_key: str | None, stream: Iterable[bytes], context: RequestContext,
+) -> Iterable[bytes] | None:
+    """Before blob data is stored; may replace the data stream (e.g. validate or convert it).
+
+    Firstresult: the first non-None return value replaces ``stream``. Runs after the blob
+    is marked ``saving``. A GlareError keeps its status; any other exception is a 400.
+    Either way the upload is rolled back. Read the stream lazily: blobs may be huge.
+
+    :param artifact_type: the artifact's type.
+    :param artifact: snapshot of the artifact.
+    :param field_name: the blob or folder field.
+    :param blob_key: the folder key, or None for a blob field.
+    :param stream: an iterable of byte chunks (the request body).
+    :param context: the caller.
+    :return: a replacement iterable of byte chunks, or None.
+    """
+
+
+@hookspec
+def glare_blob_post_upload(
+    artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
+    blob_key: str | None, context: RequestContext,
+) -> None:
+    """After uploaded data became ``active``. All impls; errors are logged.
+
+    :param artifact_type: the artifact's type.
+    :param artifact: the saved artifact (with the new blob).
+    :param field_name: the blob or folder field.
+    :param blob_key: the folder key, or None.
+    :param context: the caller.
+    """
+
+
+@hookspec
+def glare_blob_pre_download(
+    artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
+    blob_key: str | None, context: RequestContext,
+) -> None:
+    """Before blob data is read. All impls; raise a GlareError to refuse.
+
+    :param artifact_type: the artifact's type.
+    :param artifact: snapshot of the artifact.
+    :param field_name: the blob or folder field.
+    :param blob_key: the folder key, or None.
+    :param context: the caller.
+    """
+
+
+@hookspec(firstresult=True)
+def glare_blob_post_download(
+    artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
+    blob_key: str | None, data: Iterable[bytes], context: RequestContext,
+) -> Iterable[bytes] | None:
+    """After the data was opened; may wrap or replace the iterator sent to the client.
+
+    Firstresult. A non-Glare exception becomes a 400. Not called for external locations
+    (those are redirects).
+
+    :param artifact_type: the artifact's type.
+    :param artifact: snapshot of the artifact.
+    :param field_name: the blob or folder field.
+    :param blob_key: the folder key, or None.
+    :param data: the iterable of byte chunks about to be sent.
+    :param context: the caller.
+    :return: a replacement iterable, or None.
+    """
+
+
+@hookspec
+def glare_blob_pre_add_location(
+    artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
+    blob_key: str | None, url: str, context: RequestContext,
+) -> None:
+    """Before a location (external URL or internal store URI) is attached to a blob.
+
+    All impls; raise a GlareError to refuse.
+
+    :param artifact_type: the artifact's type.
+    :param artifact: snapshot of the artifact.
+    :param field_name: the blob or folder field.
+    :param blob_key: the folder key, or None.
+    :param url: the location being attached.
+    :param context: the caller.
+    """
+
+
+@hookspec
+def glare_blob_post_add_location(
+    artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
+    blob_key: str | None, context: RequestContext,
+) -> None:
+    """After a location was attached. All impls; errors are logged.
+
+    :param artifact_type: the artifact's type.
+    :param artifact: the saved artifact.
+    :param field_name: the blob or folder field.
+    :param blob_key: the folder key, or None.
+    :param context: the caller.
+    """
 
 
 # ---- events -------------------------------------------------------------------------------

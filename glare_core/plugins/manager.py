@@ -23,6 +23,7 @@ ENTRY_POINT_GROUP = "glare.plugins"
 DEFAULT_PLUGINS = (
     "glare_core.plugins.type_dispatch",
     "glare_core.plugins.defaults",
+    "glare_core.blobs.builtin",
 )
 
 

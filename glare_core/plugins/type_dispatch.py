@@ -86,3 +86,39 @@ def glare_artifact_pre_delete(artifact_type: Any, artifact: dict, changes: dict,
 @hookimpl(tryfirst=True)
 def glare_artifact_post_delete(artifact_type: Any, artifact: dict, context: Any):
     artifact_type.post_delete(artifact=artifact, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_blob_pre_upload(artifact_type, artifact, field_name, blob_key, stream, context):
+    return artifact_type.pre_upload(artifact=artifact, field_name=field_name, blob_key=blob_key,
+                                    stream=stream, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_blob_post_upload(artifact_type, artifact, field_name, blob_key, context):
+    artifact_type.post_upload(artifact=artifact, field_name=field_name, blob_key=blob_key,
+                              context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_blob_pre_download(artifact_type, artifact, field_name, blob_key, context):
+    artifact_type.pre_download(artifact=artifact, field_name=field_name, blob_key=blob_key,
+                               context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_blob_post_download(artifact_type, artifact, field_name, blob_key, data, context):
+    return artifact_type.post_download(artifact=artifact, field_name=field_name,
+                                       blob_key=blob_key, data=data, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_blob_pre_add_location(artifact_type, artifact, field_name, blob_key, url, context):
+    artifact_type.pre_add_location(artifact=artifact, field_name=field_name, blob_key=blob_key,
+                                   url=url, context=context)
+
+
+@hookimpl(tryfirst=True)
+def glare_blob_post_add_location(artifact_type, artifact, field_name, blob_key, context):
+    artifact_type.post_add_location(artifact=artifact, field_name=field_name,
+                                    blob_key=blob_key, context=context)

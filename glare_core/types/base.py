@@ -9,7 +9,7 @@ at start-up; the instance carries the checked field specs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from marshmallow import Schema, validate
@@ -248,6 +248,41 @@ class ArtifactType:
 
     def post_delete(self, *, artifact: dict, context: RequestContext) -> None:
         """After the artifact was deleted (or marked deleted with delayed delete)."""
+
+    def pre_upload(
+        self, *, artifact: dict, field_name: str, blob_key: str | None,
+        stream: Iterable[bytes], context: RequestContext,
+    ) -> Iterable[bytes] | None:
+        """Before blob data is stored; return a replacement chunk iterable, or None."""
+        return None
+
+    def post_upload(
+        self, *, artifact: dict, field_name: str, blob_key: str | None, context: RequestContext
+    ) -> None:
+        """After uploaded data became active."""
+
+    def pre_download(
+        self, *, artifact: dict, field_name: str, blob_key: str | None, context: RequestContext
+    ) -> None:
+        """Before blob data is read."""
+
+    def post_download(
+        self, *, artifact: dict, field_name: str, blob_key: str | None,
+        data: Iterable[bytes], context: RequestContext,
+    ) -> Iterable[bytes] | None:
+        """After blob data was opened; return a replacement chunk iterable, or None."""
+        return None
+
+    def pre_add_location(
+        self, *, artifact: dict, field_name: str, blob_key: str | None, url: str,
+        context: RequestContext,
+    ) -> None:
+        """Before a location is attached to a blob."""
+
+    def post_add_location(
+        self, *, artifact: dict, field_name: str, blob_key: str | None, context: RequestContext
+    ) -> None:
+        """After a location was attached."""
 
     def format_output(self, values: dict[str, Any]) -> dict[str, Any]:
         """Return the typed JSON representation; override to add computed keys."""

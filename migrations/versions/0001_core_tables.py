@@ -1,4 +1,4 @@
-"""Core tables: artifacts, their properties and blobs, and named locks.
+"""Core tables: artifacts, their properties and blobs, named locks, blob data and garbage.
 
 Revision ID: 0001
 Revises:
@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), nullable=True),
         sa.Column("content_type", sa.String(255), nullable=True),
         sa.Column("location", sa.String(2048), nullable=True),
+        sa.Column("previous", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         _artifact_fk("glare_artifact_blobs"),
         sa.PrimaryKeyConstraint("id", name="pk_glare_artifact_blobs"),
@@ -114,8 +115,28 @@ def upgrade() -> None:
     op.create_index(f"ix_{table}_key", table, ["name", "key_name"])
     op.create_index(f"ix_{table}_string", table, ["name", "string_value"])
 
+    op.create_table(
+        "glare_blob_data",
+        sa.Column("blob_id", sa.String(64), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("blob_id", "seq", name="pk_glare_blob_data"),
+    )
+    op.create_table(
+        "glare_blob_garbage",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("location", sa.String(2048), nullable=False),
+        sa.Column("reason", sa.String(255), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_glare_blob_garbage"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("glare_blob_garbage")
+    op.drop_table("glare_blob_data")
     op.drop_table("glare_artifact_properties")
     op.drop_table("glare_artifact_blobs")
     op.drop_table("glare_locks")

@@ -85,6 +85,14 @@ def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]
             out["version_key"] = versions.sort_key(scalar)
         return out
 
+    if spec.is_compound and not value:
+        # An empty list/dict has no element rows; where the default differs (e.g. null),
+        # one marker row (no position, no key, no value) records that it is empty.
+        if spec.default_value() == value:
+            return []
+        marker = row(None)
+        marker["version_key"] = None
+        return [marker]
     if spec.kind == "List":
         return [row(item, position=i) for i, item in enumerate(value)]
     if spec.kind == "Dict":
@@ -98,6 +106,8 @@ def decode(spec: FieldSpec, rows: Iterable[Mapping[str, Any]]) -> Any:
     if not rows:
         return spec.default_value()
     column = value_column(spec)
+    if spec.is_compound:
+        rows = [r for r in rows if r["position"] is not None or r["key_name"] is not None]
     if spec.kind == "List":
         ordered = sorted(rows, key=lambda r: r["position"] or 0)
         return [_scalar(spec, r[column]) for r in ordered]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from glare_core.types.base import ArtifactType
 
 BLOB_COLUMNS = ("url", "size", "md5", "sha1", "sha256", "external", "status", "content_type",
-                "location")
+                "location", "previous")
 
 
 def key_hash(blob_key: str | None) -> str:
@@ -115,18 +117,31 @@ class SqlDataAPI(DataAPI):
             blobs.c.field_name == field_name,
             blobs.c.key_hash == key_hash(blob_key),
         )
+        now = _utcnow()
         with self.db.write() as conn:
             current = conn.execute(sa.select(blobs.c.status).where(target)).first()
             if expect_status is not None:
                 found = current.status if current else "absent"
                 if found != expect_status:
                     raise Conflict(f"Blob is {found}, expected {expect_status}")
+            # A blob change is a change of the artifact: new revision, new updated_at.
+            bumped = conn.execute(
+                artifacts.update()
+                .where(artifacts.c.id == artifact_id)
+                .values(revision=artifacts.c.revision + 1, updated_at=now)
+            )
+            if bumped.rowcount != 1:
+                raise ArtifactNotFound(f"Artifact {artifact_id} was not found")
             if blob is None:
                 conn.execute(blobs.delete().where(target))
                 return
             values = {k: blob.get(k) for k in BLOB_COLUMNS}
             values["external"] = bool(values["external"])
-            values["updated_at"] = sa.func.now()
+            previous = values["previous"]
+            values["previous"] = None if previous is None else json.dumps(
+                {k: previous.get(k) for k in BLOB_COLUMNS if k != "previous"}
+            )
+            values["updated_at"] = now
             if current is None:
                 conn.execute(
                     blobs.insert().values(
@@ -139,6 +154,30 @@ class SqlDataAPI(DataAPI):
                 )
             else:
                 conn.execute(blobs.update().where(target).values(**values))
+
+    def artifacts_with_saving_blobs(self, type_name: str) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                sa.select(artifacts).where(
+                    artifacts.c.type_name == type_name,
+                    artifacts.c.id.in_(
+                        sa.select(blobs.c.artifact_id).where(blobs.c.status == "saving")
+                    ),
+                )
+            ).mappings().all()
+            return self._assemble(conn, rows)
+
+    def touch_blob(self, artifact_id: str, field_name: str, blob_key: str | None) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                blobs.update()
+                .where(
+                    blobs.c.artifact_id == artifact_id,
+                    blobs.c.field_name == field_name,
+                    blobs.c.key_hash == key_hash(blob_key),
+                )
+                .values(updated_at=_utcnow())
+            )
 
     # ---- reads --------------------------------------------------------------------
 
@@ -252,12 +291,18 @@ class SqlDataAPI(DataAPI):
                     continue
                 value = {k: blob[k] for k in BLOB_COLUMNS}
                 value["external"] = bool(value["external"])
+                value["previous"] = json.loads(blob["previous"]) if blob["previous"] else None
+                value["updated_at"] = blob["updated_at"]
                 if spec.kind == "Folder":
                     record[spec.name][blob["blob_key"]] = value
                 else:
                     record[spec.name] = value
             records.append(record)
         return records
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _scope_conflict(exc: IntegrityError) -> Conflict:

@@ -115,6 +115,9 @@ blobs = sa.Table(
     sa.Column("content_type", sa.String(255), nullable=True),
     # Where the store keeps the bytes (store URI); never shown to clients.
     sa.Column("location", sa.String(2048), nullable=True),
+    # While a re-upload is saving: the replaced blob (JSON), restored if the upload fails.
+    sa.Column("previous", sa.Text, nullable=True),
+    # Refreshed while an upload streams (heartbeat), so abandoned uploads can be detected.
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("artifact_id", "field_name", "key_hash",
                         name="uq_glare_artifact_blobs_target"),
@@ -126,4 +129,26 @@ locks = sa.Table(
     sa.Column("id", sa.String(255), primary_key=True),
     sa.Column("token", sa.String(36), nullable=False),
     sa.Column("acquired_at", sa.DateTime, nullable=False),
+)
+
+# Bytes of the ``database`` blob store, in fixed-size chunks (never one huge value).
+blob_data = sa.Table(
+    "glare_blob_data",
+    metadata,
+    sa.Column("blob_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+# Store data that must go but could not be removed yet (store down, crash mid-upload,
+# replaced blobs): the scrubber retries until the store confirms the deletion.
+blob_garbage = sa.Table(
+    "glare_blob_garbage",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("location", sa.String(2048), nullable=False),
+    sa.Column("reason", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
 )

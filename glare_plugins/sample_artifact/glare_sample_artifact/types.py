@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from glare_core.plugin import (
     AllowedDictKeys,
     ArtifactType,
+    BadRequest,
     BaseArtifactSchema,
     Length,
     OneOf,
@@ -18,6 +20,8 @@ from glare_core.plugin import (
 
 NUMERIC_OPS = ("eq", "neq", "in", "gt", "gte", "lt", "lte")
 STRING_OPS = ("eq", "neq", "in")
+# The test type refuses a blob whose whole content is exactly these bytes.
+INVALID_DATA = b"invalid_data"
 
 
 class SampleArtifactSchema(BaseArtifactSchema):
@@ -94,6 +98,9 @@ class SampleArtifact(ArtifactType):
     version = "1.0"
     schema = SampleArtifactSchema
 
+    def pre_upload(self, *, stream: Iterable[bytes], **_: Any) -> Iterator[bytes]:
+        return _refuse_invalid_data(stream)
+
     @staticmethod
     def _with_meta(values: dict[str, Any]) -> dict[str, Any]:
         values["__some_meta_information__"] = (values.get("name") or "").upper()
@@ -104,3 +111,19 @@ class SampleArtifact(ArtifactType):
 
     def format_all(self, values: dict[str, Any]) -> dict[str, Any]:
         return self._with_meta(values)
+
+
+def _refuse_invalid_data(stream: Iterable[bytes]) -> Iterator[bytes]:
+    """Pass the data through, unless it is exactly INVALID_DATA (only a prefix is buffered)."""
+    chunks = iter(stream)
+    head = b""
+    while len(head) <= len(INVALID_DATA):
+        chunk = next(chunks, b"")
+        if not chunk:
+            break
+        head += chunk
+    if head == INVALID_DATA:
+        raise BadRequest("The sample type refuses the content 'invalid_data'")
+    if head:
+        yield head
+    yield from chunks

@@ -1,0 +1,184 @@
+"""Routes of ``/artifacts/{type}/{id}/{blob}[/{key}]``: upload (streamed), locations,
+download (HEAD, Range, conditional GET), and removal of location blobs."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from glare_core.api import docs
+from glare_core.api.bodies import read_json
+from glare_core.api.responses import json_response
+from glare_core.api.serialize import render_artifact
+from glare_core.api.transport import HEAD_ENDPOINTS, current_context, media_type, reject_body
+from glare_core.blobs.streams import read_chunks
+from glare_core.engine.blobs import BlobService, Download
+from glare_core.engine.service import revision_tag
+from glare_core.errors import BadRequest, RangeNotSatisfiable
+
+blp = Blueprint("blobs", __name__, description="Blob data of artifacts.")
+
+LOCATION_MEDIA_TYPE = "application/vnd+openstack.glare-custom-location+json"
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+def blob_service() -> BlobService:
+    return current_app.extensions["glare"].blobs
+
+
+def split_blob_path(path: str) -> tuple[str, str | None]:
+    """``field`` or ``field/key`` (the key may contain '/'; an empty key means none)."""
+    field_name, _, key = path.partition("/")
+    return field_name, key or None
+
+
+def parse_content_length() -> int | None:
+    raw = request.headers.get("Content-Length")
+    if raw is None:
+        return None
+    try:
+        length = int(raw)
+    except ValueError:
+        raise BadRequest(f"Content-Length must be an integer, not {raw!r}") from None
+    if length < 0:
+        raise BadRequest("Content-Length must not be negative")
+    return length
+
+
+def _artifact_response(type_name: str, record: dict) -> Response:
+    artifact_type = current_app.extensions["glare"].registry.resolve(type_name)
+    response = json_response(render_artifact(artifact_type, record))
+    response.headers["ETag"] = revision_tag(record)
+    return response
+
+
+@blp.route("/artifacts/<type_name>/<artifact_id>/<path:blob_path>")
+class BlobData(MethodView):
+    @blp.doc(**docs.download_doc())
+    def get(self, type_name: str, artifact_id: str, blob_path: str) -> Any:
+        """Download blob data (HEAD, a single byte Range and If-None-Match supported)
+
+        External locations answer 301 with the URL in ``Location``.
+        """
+        reject_body()
+        field_name, key = split_blob_path(blob_path)
+        download = blob_service().download(current_context(), type_name, artifact_id,
+                                           field_name, key)
+        return download_response(download)
+
+    @blp.doc(**docs.upload_doc())
+    def put(self, type_name: str, artifact_id: str, blob_path: str) -> Any:
+        """Upload blob data (streamed; any Content-Type), or attach a location
+
+        With ``Content-Type: application/vnd+openstack.glare-custom-location+json`` the
+        body is ``{"url", "location_type", "md5", "sha1", "sha256"}``.
+        """
+        field_name, key = split_blob_path(blob_path)
+        content_type = media_type(request.headers.get("Content-Type"))
+        if content_type == LOCATION_MEDIA_TYPE:
+            body = read_json()
+            record = blob_service().add_location(
+                current_context(), type_name, artifact_id, field_name, key, body
+            )
+            return _artifact_response(type_name, record)
+        if content_type is None:
+            raise BadRequest("The Content-Type header is required")
+        length = parse_content_length()
+        record = blob_service().upload(
+            current_context(), type_name, artifact_id, field_name, key,
+            read_chunks(request.stream), content_type=content_type, content_length=length,
+        )
+        return _artifact_response(type_name, record)
+
+    @blp.doc(**docs.delete_blob_doc())
+    def delete(self, type_name: str, artifact_id: str, blob_path: str) -> Any:
+        """Remove a blob that is an external location"""
+        field_name, key = split_blob_path(blob_path)
+        record = blob_service().delete_location(
+            current_context(), type_name, artifact_id, field_name, key
+        )
+        return _artifact_response(type_name, record)
+
+
+HEAD_ENDPOINTS.add("blobs.BlobData")
+
+
+def checksum_headers(blob: dict) -> dict[str, str]:
+    headers = {}
+    for header, key in (("Content-MD5", "md5"), ("X-Openstack-Glare-Content-SHA1", "sha1"),
+                        ("X-Openstack-Glare-Content-SHA256", "sha256")):
+        if blob.get(key):
+            headers[header] = blob[key]
+    return headers
+
+
+def entity_tag(blob: dict) -> str | None:
+    digest = blob.get("sha256") or blob.get("md5")
+    return f'"{digest}"' if digest else None
+
+
+def download_response(download: Download) -> Response:
+    blob = download.blob
+    if download.redirect is not None:
+        response = Response(b"", status=301, content_type="application/json")
+        response.headers["Location"] = download.redirect
+        response.headers.update(checksum_headers(blob))
+        return response
+    size = download.size
+    etag = entity_tag(blob)
+    headers = checksum_headers(blob)
+    filename = download.blob_key.rsplit("/", 1)[-1] if download.blob_key else download.field_name
+    headers["Content-Disposition"] = (
+        f"attachment; filename=\"{_ascii(filename)}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    if etag:
+        headers["ETag"] = etag
+        if request.if_none_match.contains_raw(etag) or (
+            "*" in request.if_none_match.to_header()
+        ):
+            return Response(status=304, headers=headers)
+    content_type = blob.get("content_type") or DEFAULT_CONTENT_TYPE
+    offset, length, status = 0, size, 200
+    if size is not None:
+        headers["Accept-Ranges"] = "bytes"
+        byte_range = _requested_range(size, etag)
+        if byte_range is not None:
+            start, stop = byte_range
+            offset, length, status = start, stop - start, 206
+            headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    if length is not None:
+        headers["Content-Length"] = str(length)
+    if request.method == "HEAD" or length == 0:
+        body: Any = b""
+    else:
+        assert download.open is not None
+        body = download.open(offset, length if status == 206 else None)
+    response = Response(body, status=status, headers=headers, content_type=content_type,
+                        direct_passthrough=True)
+    return response
+
+
+def _requested_range(size: int, etag: str | None) -> tuple[int, int] | None:
+    """(start, stop) of a single satisfiable byte range, None for the whole blob; 416 if
+    the range cannot be served. Multiple ranges are answered with the whole blob."""
+    header = request.headers.get("Range")
+    if not header:
+        return None
+    if_range = request.headers.get("If-Range")
+    if if_range is not None and if_range != etag:
+        return None
+    parsed = request.range
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        return None
+    bounds = parsed.range_for_length(size)
+    if bounds is None:
+        raise RangeNotSatisfiable(f"The blob has {size} bytes", size=size)
+    return bounds
+
+
+def _ascii(text: str) -> str:
+    return "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in text)

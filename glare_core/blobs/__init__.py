@@ -1,0 +1,1 @@
+"""Blob bytes: the BlobStore interface, streaming wrappers and the store backends."""

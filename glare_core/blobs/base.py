@@ -1,0 +1,104 @@
+"""The BlobStore interface: where blob bytes live. Stores never touch artifact metadata.
+
+A store writes a stream of chunks under a fresh blob id and returns the location (a URI
+of its own scheme, never shown to clients), reads a location back as a stream of chunks
+(optionally a byte range), and deletes a location. Stores are plugins: the
+``glare_register_blob_stores`` hook provides them by scheme.
+
+Failure contract: ``write`` either stores every byte and returns, or raises after removing
+whatever it had written (best effort; locations it cannot remove it lists in
+``BlobWriteError.leftover`` so the caller can queue them for the scrubber).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from glare_core.errors import GlareError, ServiceUnavailable
+
+BLOB_STORE_API_VERSION = "1.0"
+CHUNK_SIZE = 1024 * 1024
+
+
+class BlobWriteError(GlareError):
+    """A store failed while writing; ``leftover`` lists locations it could not clean up."""
+
+    status = 503
+    error_type = "BlobStoreError"
+
+    def __init__(
+        self, message: str, *, leftover: list[str] | None = None, status: int = 503
+    ) -> None:
+        super().__init__(message)
+        self.leftover = list(leftover or [])
+        self.status = status  # type: ignore[misc]
+
+
+class InsufficientStorage(GlareError):
+    status = 507
+    error_type = "InsufficientStorage"
+    default_message = "The blob store is full"
+
+
+class BlobNotFound(GlareError):
+    status = 404
+    error_type = "NotFound"
+    default_message = "The blob data was not found in the store"
+
+
+StoreUnavailable = ServiceUnavailable
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    location: str
+    size: int
+
+
+class BlobStore(abc.ABC):
+    """Bytes of blobs, addressed by location URIs of the store's ``schemes``."""
+
+    #: URI schemes this store writes (first) and reads.
+    schemes: tuple[str, ...] = ()
+    #: False for read-only stores (e.g. plain HTTP locations).
+    writable: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.schemes[0]
+
+    def location_for(self, blob_id: str, *, namespace: str) -> str:
+        """The location ``write`` will use for ``blob_id`` (recorded before writing)."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def write(
+        self, location: str, chunks: Iterable[bytes], *, size: int | None = None
+    ) -> StoredBlob:
+        """Store every chunk at ``location``; ``size`` is the expected total if known."""
+
+    @abc.abstractmethod
+    def read(
+        self, location: str, *, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        """Stream the bytes at ``location`` from ``offset`` (``length`` bytes or to the end).
+
+        Raises BlobNotFound when nothing is stored there.
+        """
+
+    @abc.abstractmethod
+    def delete(self, location: str) -> None:
+        """Remove the data at ``location``; no error if it is already gone."""
+
+    def exists(self, location: str) -> bool:
+        """True if data is stored at ``location`` (used by the scrubber and tests)."""
+        try:
+            next(iter(self.read(location, length=0)), None)
+        except BlobNotFound:
+            return False
+        return True
+
+    def close(self) -> None:  # noqa: B027 (optional hook)
+        """Release connections when the app shuts down."""

@@ -1,0 +1,108 @@
+"""The ``database`` store: blob bytes in SQL, as rows of fixed-size chunks.
+
+Meant for small blobs (and deployments without a file system or Swift). Each chunk is
+written in its own short transaction so an upload never holds a database write lock for
+its whole duration; a failed write deletes the chunks it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+
+from glare_core.blobs.base import BlobNotFound, BlobStore, BlobWriteError, StoredBlob
+from glare_core.blobs.streams import rechunk
+from glare_core.data.database import Database
+from glare_core.data.sql.tables import blob_data
+from glare_core.errors import BadRequest, GlareError
+
+SCHEME = "sql"
+ROW_SIZE = 1024 * 1024
+
+
+class DatabaseStore(BlobStore):
+    schemes = (SCHEME,)
+
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    @property
+    def name(self) -> str:
+        return "database"
+
+    def location_for(self, blob_id: str, *, namespace: str) -> str:
+        return f"{SCHEME}://{blob_id}"
+
+    @staticmethod
+    def blob_id(location: str) -> str:
+        prefix = f"{SCHEME}://"
+        if not location.startswith(prefix) or len(location) == len(prefix):
+            raise BadRequest(f"Not a {SCHEME} location: {location}")
+        return location[len(prefix):]
+
+    def write(
+        self, location: str, chunks: Iterable[bytes], *, size: int | None = None
+    ) -> StoredBlob:
+        blob_id = self.blob_id(location)
+        written = 0
+        try:
+            for seq, piece in enumerate(rechunk(chunks, ROW_SIZE)):
+                with self.db.write() as conn:
+                    conn.execute(blob_data.insert().values(blob_id=blob_id, seq=seq, data=piece))
+                written += len(piece)
+        except BaseException as exc:
+            self.delete(location)
+            if isinstance(exc, sa.exc.SQLAlchemyError):
+                raise BlobWriteError(f"Cannot write blob data to the database: {exc}") from exc
+            raise
+        return StoredBlob(location=location, size=written)
+
+    def read(
+        self, location: str, *, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        blob_id = self.blob_id(location)
+        if not self.exists(location):
+            raise BlobNotFound(f"No data at {location}")
+        return self._iterate(blob_id, offset, length)
+
+    def _iterate(self, blob_id: str, offset: int, length: int | None) -> Iterator[bytes]:
+        seq, skip = divmod(offset, ROW_SIZE)
+        remaining = length
+        while remaining is None or remaining > 0:
+            with self.db.read() as conn:
+                data = conn.execute(
+                    sa.select(blob_data.c.data).where(
+                        blob_data.c.blob_id == blob_id, blob_data.c.seq == seq
+                    )
+                ).scalar()
+            if data is None:
+                return
+            piece = bytes(data)[skip:]
+            if remaining is not None:
+                piece = piece[:remaining]
+                remaining -= len(piece)
+            skip, seq = 0, seq + 1
+            if piece:
+                yield piece
+
+    def delete(self, location: str) -> None:
+        try:
+            blob_id = self.blob_id(location)
+        except GlareError:
+            return
+        with self.db.write() as conn:
+            conn.execute(blob_data.delete().where(blob_data.c.blob_id == blob_id))
+
+    def exists(self, location: str) -> bool:
+        with self.db.read() as conn:
+            found = conn.execute(
+                sa.select(blob_data.c.seq).where(
+                    blob_data.c.blob_id == self.blob_id(location)
+                ).limit(1)
+            ).first()
+        return found is not None
+
+    def stored_ids(self) -> set[str]:
+        with self.db.read() as conn:
+            return set(conn.execute(sa.select(blob_data.c.blob_id).distinct()).scalars())

@@ -1,0 +1,105 @@
+"""The ``file`` store: blobs as files under ``<data dir>/blobs`` (the embedded default).
+
+Writes go to a temporary file next to the target, are fsynced, then renamed into place, so
+a reader never sees a partial blob and a failed or interrupted write leaves nothing behind.
+Locations are relative (``file:<namespace>/<xx>/<blob id>``) so the data folder can move.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from glare_core.blobs.base import (
+    CHUNK_SIZE,
+    BlobNotFound,
+    BlobStore,
+    BlobWriteError,
+    InsufficientStorage,
+    StoredBlob,
+)
+from glare_core.errors import BadRequest
+
+SCHEME = "file"
+
+
+class FilesystemStore(BlobStore):
+    schemes = (SCHEME,)
+
+    def __init__(self, root: str | os.PathLike[str], *, fsync: bool = True) -> None:
+        self.root = Path(root)
+        self.fsync = fsync
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def location_for(self, blob_id: str, *, namespace: str) -> str:
+        return f"{SCHEME}:{namespace}/{blob_id[:2]}/{blob_id}"
+
+    def path_of(self, location: str) -> Path:
+        if not location.startswith(f"{SCHEME}:"):
+            raise BadRequest(f"Not a {SCHEME} location: {location}")
+        relative = Path(location[len(SCHEME) + 1:])
+        if relative.is_absolute() or ".." in relative.parts:
+            raise BadRequest(f"Invalid {SCHEME} location: {location}")
+        return self.root / relative
+
+    def write(
+        self, location: str, chunks: Iterable[bytes], *, size: int | None = None
+    ) -> StoredBlob:
+        target = self.path_of(location)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.partial-{uuid.uuid4().hex[:8]}")
+        written = 0
+        try:
+            with partial.open("wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                    written += len(chunk)
+                handle.flush()
+                if self.fsync:
+                    os.fsync(handle.fileno())
+            os.replace(partial, target)
+        except BaseException as exc:
+            partial.unlink(missing_ok=True)
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise InsufficientStorage("The blob store is full") from exc
+            if isinstance(exc, OSError):
+                raise BlobWriteError(f"Cannot write blob data: {exc.strerror}") from exc
+            raise
+        return StoredBlob(location=location, size=written)
+
+    def read(
+        self, location: str, *, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        path = self.path_of(location)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise BlobNotFound(f"No data at {location}") from None
+        return self._iterate(handle, offset, length)
+
+    @staticmethod
+    def _iterate(handle, offset: int, length: int | None) -> Iterator[bytes]:
+        with handle:
+            handle.seek(offset)
+            remaining = length
+            while remaining is None or remaining > 0:
+                size = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+                chunk = handle.read(size)
+                if not chunk:
+                    return
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    def delete(self, location: str) -> None:
+        self.path_of(location).unlink(missing_ok=True)
+
+    def exists(self, location: str) -> bool:
+        return self.path_of(location).is_file()
+
+    def stored_files(self) -> list[Path]:
+        """Every file under the store root (for leak checks)."""
+        return sorted(p for p in self.root.rglob("*") if p.is_file())

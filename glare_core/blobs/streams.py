@@ -1,0 +1,110 @@
+"""Stream wrappers: read a request body in chunks, hash it and cap its size on the way.
+
+Nothing here holds more than one chunk in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
+
+from glare_core.blobs.base import CHUNK_SIZE
+from glare_core.errors import RequestTooLarge
+
+
+def read_chunks(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """Yield the stream's bytes in chunks until EOF."""
+    while True:
+        chunk = stream.read(chunk_size)
+        if not chunk:
+            return
+        yield chunk
+
+
+class MeteredStream:
+    """Iterate over chunks while counting, hashing (MD5, SHA-1, SHA-256) and limiting.
+
+    Reading past ``limit`` bytes raises RequestTooLarge with ``limit_message``. Every
+    ``heartbeat_every`` seconds ``heartbeat`` is called (the engine uses it to show the
+    upload is alive).
+    """
+
+    def __init__(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        limit: int,
+        limit_message: str = "",
+        heartbeat: Callable[[], None] | None = None,
+        heartbeat_every: float = 30.0,
+    ) -> None:
+        self._chunks = chunks
+        self.limit = limit
+        self.limit_message = limit_message or f"The blob is larger than {limit} bytes"
+        self.size = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha1 = hashlib.sha1(usedforsecurity=False)
+        self._sha256 = hashlib.sha256()
+        self._heartbeat = heartbeat
+        self._heartbeat_every = heartbeat_every
+        self._last_beat = time.monotonic()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            if not chunk:
+                continue
+            self.size += len(chunk)
+            if self.size > self.limit:
+                raise RequestTooLarge(self.limit_message)
+            self._md5.update(chunk)
+            self._sha1.update(chunk)
+            self._sha256.update(chunk)
+            if self._heartbeat is not None and (
+                time.monotonic() - self._last_beat >= self._heartbeat_every
+            ):
+                self._last_beat = time.monotonic()
+                self._heartbeat()
+            yield chunk
+
+    @property
+    def checksums(self) -> dict[str, str]:
+        return {
+            "md5": self._md5.hexdigest(),
+            "sha1": self._sha1.hexdigest(),
+            "sha256": self._sha256.hexdigest(),
+        }
+
+
+def rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """Regroup chunks into pieces of exactly ``size`` bytes (the last may be shorter)."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer.extend(chunk)
+        while len(buffer) >= size:
+            yield bytes(buffer[:size])
+            del buffer[:size]
+    if buffer:
+        yield bytes(buffer)
+
+
+def take(chunks: Iterator[bytes], limit: int, carry: list[bytes]) -> Iterator[bytes]:
+    """Yield at most ``limit`` bytes from ``chunks``; a split chunk's rest goes to ``carry``.
+
+    ``carry`` (a one-item list or empty) is consumed first, so successive calls walk one
+    stream in consecutive slices (e.g. Swift segments) without reading ahead.
+    """
+    remaining = limit
+    while remaining > 0:
+        if carry:
+            chunk = carry.pop()
+        else:
+            chunk = next(chunks, b"")
+            if not chunk:
+                return
+        if len(chunk) > remaining:
+            carry.append(chunk[remaining:])
+            chunk = chunk[:remaining]
+        remaining -= len(chunk)
+        yield chunk

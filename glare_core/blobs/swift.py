@@ -1,0 +1,273 @@
+"""The ``swift`` store: blobs as OpenStack Swift objects (python-swiftclient).
+
+One container per artifact type (``<prefix>_<type>``). A blob whose size is known and at
+most ``segment_size`` is one object; anything bigger (or of unknown size: chunked uploads)
+is a Static Large Object whose segments (``<container>_segments/<blob id>/<n>``) are
+uploaded one after another while the request body streams in, so memory stays bounded
+and blobs of many GiB work. Deleting a blob deletes its segments too.
+
+Authentication: tempauth/v1 (``auth_url``, ``user``, ``key``) or Keystone v3 (add
+``auth_version = "3"``, ``project_name``, ``user_domain_name``, ``project_domain_name``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import requests
+from swiftclient import client as swift
+from swiftclient.exceptions import ClientException
+
+from glare_core.blobs.base import CHUNK_SIZE, BlobNotFound, BlobStore, BlobWriteError, StoredBlob
+from glare_core.blobs.streams import take
+from glare_core.errors import BadRequest, GlareError, ServiceUnavailable
+
+SCHEME = "swift"
+DEFAULT_SEGMENT_SIZE = 200 * 1024 * 1024
+_NETWORK_ERRORS = (ClientException, requests.RequestException, OSError)
+
+
+class _IterReader:
+    """A file-like ``read()`` over an iterator of chunks, for swiftclient's streaming PUT.
+
+    An exception raised by the iterator (size limit, client gone) is remembered so the
+    store can re-raise it instead of whatever swiftclient wraps it in.
+    """
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+        self.count = 0
+        self.error: BaseException | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            while size < 0 or len(self._buffer) < size:
+                chunk = next(self._chunks, b"")
+                if not chunk:
+                    break
+                self._buffer += chunk
+        except BaseException as exc:
+            self.error = exc
+            raise
+        if size < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        self.count += len(out)
+        return out
+
+
+class SwiftStore(BlobStore):
+    schemes = (SCHEME,)
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        if not settings.get("auth_url"):
+            raise ValueError("the swift store needs at least auth_url, user and key")
+        self.settings = dict(settings)
+        self.prefix = self.settings.get("container_prefix", "glare")
+        self.segment_size = int(self.settings.get("segment_size", DEFAULT_SEGMENT_SIZE))
+        self._local = threading.local()
+        self._known_containers: set[str] = set()
+
+    # ---- connections ------------------------------------------------------------------
+
+    def _connection(self) -> swift.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            s = self.settings
+            os_options = {
+                key: s[key]
+                for key in ("project_name", "project_id", "user_domain_name",
+                            "project_domain_name", "region_name", "auth_type")
+                if s.get(key)
+            }
+            conn = swift.Connection(
+                authurl=s["auth_url"],
+                user=s.get("user"),
+                key=s.get("key"),
+                auth_version=str(s.get("auth_version", "1")),
+                os_options=os_options,
+                insecure=bool(s.get("insecure", False)),
+                timeout=float(s.get("timeout", 60)),
+                retries=int(s.get("retries", 2)),
+            )
+            self._local.conn = conn
+        return conn
+
+    def _ensure_container(self, container: str) -> None:
+        if container not in self._known_containers:
+            self._connection().put_container(container)
+            self._known_containers.add(container)
+
+    # ---- locations --------------------------------------------------------------------
+
+    def container_for(self, namespace: str) -> str:
+        return f"{self.prefix}_{namespace}"
+
+    def location_for(self, blob_id: str, *, namespace: str) -> str:
+        return f"{SCHEME}://{self.container_for(namespace)}/{blob_id}"
+
+    @staticmethod
+    def split(location: str) -> tuple[str, str]:
+        prefix = f"{SCHEME}://"
+        container, _, obj = location[len(prefix):].partition("/")
+        if not location.startswith(prefix) or not container or not obj:
+            raise BadRequest(f"Not a {SCHEME} location: {location}")
+        return container, obj
+
+    # ---- operations -------------------------------------------------------------------
+
+    def write(
+        self, location: str, chunks: Iterable[bytes], *, size: int | None = None
+    ) -> StoredBlob:
+        container, obj = self.split(location)
+        written: list[tuple[str, str]] = []  # (container, object) to remove on failure
+        reader = None
+        try:
+            self._ensure_container(container)
+            if size is not None and size <= self.segment_size:
+                reader = _IterReader(iter(chunks))
+                written.append((container, obj))
+                self._connection().put_object(
+                    container, obj, reader, content_length=size, chunk_size=CHUNK_SIZE
+                )
+                return StoredBlob(location, reader.count)
+            return self._write_large(container, obj, iter(chunks), written)
+        except BaseException as exc:
+            leftovers = self._remove(written)
+            cause = reader.error if reader is not None and reader.error else exc
+            if isinstance(cause, GlareError) or not isinstance(cause, _NETWORK_ERRORS):
+                if leftovers:
+                    raise BlobWriteError(str(cause), leftover=leftovers,
+                                         status=getattr(cause, "status", 503)) from cause
+                raise cause from None
+            raise BlobWriteError(
+                f"Swift is unavailable: {cause}", leftover=leftovers
+            ) from cause
+
+    def _write_large(
+        self, container: str, obj: str, chunks: Iterator[bytes],
+        written: list[tuple[str, str]],
+    ) -> StoredBlob:
+        segment_container = f"{container}_segments"
+        self._ensure_container(segment_container)
+        manifest, carry, total = [], [], 0
+        while True:
+            piece = take(chunks, self.segment_size, carry)
+            first = next(piece, b"")
+            if not first and manifest:
+                break
+            name = f"{obj}/{len(manifest):08d}"
+            reader = _IterReader(_prepend(first, piece))
+            written.append((segment_container, name))
+            try:
+                etag = self._connection().put_object(
+                    segment_container, name, reader, chunk_size=CHUNK_SIZE
+                )
+            except BaseException:
+                if reader.error is not None:
+                    raise reader.error from None
+                raise
+            manifest.append(
+                {"path": f"/{segment_container}/{name}", "etag": etag,
+                 "size_bytes": reader.count}
+            )
+            total += reader.count
+            if not first:
+                break  # an empty blob: one empty segment
+        written.append((container, obj))
+        self._connection().put_object(
+            container, obj, json.dumps(manifest), query_string="multipart-manifest=put"
+        )
+        return StoredBlob(f"{SCHEME}://{container}/{obj}", total)
+
+    def _remove(self, written: list[tuple[str, str]]) -> list[str]:
+        """Delete what a failed write left; return the locations that could not be deleted."""
+        leftovers = []
+        for container, obj in reversed(written):
+            try:
+                self._connection().delete_object(container, obj)
+            except ClientException as exc:
+                if exc.http_status != 404:
+                    leftovers.append(f"{SCHEME}://{container}/{obj}")
+            except _NETWORK_ERRORS:
+                leftovers.append(f"{SCHEME}://{container}/{obj}")
+        return leftovers
+
+    def read(
+        self, location: str, *, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        container, obj = self.split(location)
+        headers = {}
+        if offset or length is not None:
+            end = "" if length is None else str(offset + length - 1)
+            headers["Range"] = f"bytes={offset}-{end}"
+        if length == 0:
+            headers = {}
+        try:
+            _, body = self._connection().get_object(
+                container, obj, resp_chunk_size=CHUNK_SIZE, headers=headers
+            )
+        except ClientException as exc:
+            if exc.http_status == 404:
+                raise BlobNotFound(f"No data at {location}") from None
+            raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
+        except _NETWORK_ERRORS as exc:
+            raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
+        if length == 0:
+            body.close()
+            return iter(())
+        return _guarded(body)
+
+    def delete(self, location: str) -> None:
+        container, obj = self.split(location)
+        try:
+            self._connection().delete_object(
+                container, obj, query_string="multipart-manifest=delete"
+            )
+        except ClientException as exc:
+            if exc.http_status != 404:
+                raise ServiceUnavailable(f"Swift cannot delete {location}: {exc}") from None
+        except _NETWORK_ERRORS as exc:
+            raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
+
+    def exists(self, location: str) -> bool:
+        container, obj = self.split(location)
+        try:
+            self._connection().head_object(container, obj)
+        except ClientException as exc:
+            if exc.http_status == 404:
+                return False
+            raise
+        return True
+
+    def list_objects(self, container: str) -> list[str]:
+        """Names in a container (empty if it does not exist): for leak checks."""
+        try:
+            _, objects = self._connection().get_container(container, full_listing=True)
+        except ClientException as exc:
+            if exc.http_status == 404:
+                return []
+            raise
+        return [o["name"] for o in objects]
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _guarded(body: Any) -> Iterator[bytes]:
+    try:
+        yield from body
+    except _NETWORK_ERRORS as exc:
+        raise ServiceUnavailable(f"Swift stopped sending data: {exc}") from None
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()

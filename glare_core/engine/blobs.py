@@ -1,0 +1,539 @@
+"""``BlobService``: upload, download, locations and removal of blob data (contract §7.7-§7.10).
+
+An upload has three phases so that no lock is held while data streams:
+
+1. under the artifact lock: checks, then the blob record is marked ``saving`` (the replaced
+   blob, if any, is kept in the record's ``previous`` so a failure can restore it);
+2. without the lock: the body streams through the pre-upload hook and a hashing, size-
+   limiting wrapper into the store; a heartbeat keeps the record fresh;
+3. under the lock again: the record becomes ``active`` with size and checksums; only then
+   is the replaced data deleted.
+
+Any failure in 2-3 restores the previous record and removes the new data; data that cannot
+be removed right away (store down) goes to the garbage queue, which the scrubber empties.
+A ``saving`` record without heartbeat for ``stale_after`` seconds is an abandoned upload
+(a crashed server) and is recovered the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from glare_core.auth.context import RequestContext
+from glare_core.blobs.base import BlobStore, BlobWriteError
+from glare_core.blobs.registry import StoreRegistry
+from glare_core.blobs.streams import MeteredStream
+from glare_core.data.sql.garbage import GarbageQueue
+from glare_core.engine import access
+from glare_core.engine.hooks import artifact_payload
+from glare_core.engine.locking import artifact_lock_key
+from glare_core.engine.patch import check_change_allowed
+from glare_core.engine.service import ArtifactService, utcnow
+from glare_core.errors import (
+    ArtifactNotFound,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GlareError,
+    NotFound,
+    RequestTooLarge,
+)
+from glare_core.types.base import ArtifactType
+from glare_core.types.spec import FieldSpec
+
+log = logging.getLogger(__name__)
+
+MAX_URL_LENGTH = 2048
+FINISH_LOCK_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class BlobSettings:
+    stale_after: float = 300.0
+    heartbeat_every: float = 30.0
+    verify_on_read: bool = False
+
+
+@dataclass
+class Download:
+    """What the API needs to answer a download: a redirect or a readable blob."""
+
+    artifact_type: ArtifactType
+    artifact: dict[str, Any]
+    field_name: str
+    blob_key: str | None
+    blob: dict[str, Any]
+    redirect: str | None
+    open: Callable[[int, int | None], Iterable[bytes]] | None = None
+
+    @property
+    def size(self) -> int | None:
+        return self.blob.get("size")
+
+
+def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) -> FieldSpec:
+    """The blob or folder field a blob path names (400 when it names anything else)."""
+    spec = artifact_type.fields.get(field_name)
+    if spec is None or not spec.is_blob:
+        raise BadRequest(f"Artifact type {artifact_type.type_name} has no blob field "
+                         f"'{field_name}'")
+    if blob_key is None and spec.kind != "Blob":
+        raise BadRequest(f"'{field_name}' is a folder: name a key (/{field_name}/<key>)")
+    if blob_key is not None and spec.kind != "Folder":
+        raise BadRequest(f"'{field_name}' is a single blob: it has no keys")
+    if blob_key is not None:
+        max_length = spec.field.max_key_length  # type: ignore[attr-defined]
+        if not 1 <= len(blob_key) <= max_length:
+            raise BadRequest(f"Folder keys must be 1 to {max_length} characters long")
+    return spec
+
+
+def blob_at(record: Mapping[str, Any], spec: FieldSpec, blob_key: str | None) -> dict | None:
+    value = record.get(spec.name)
+    if spec.kind == "Folder":
+        return (value or {}).get(blob_key)
+    return value
+
+
+class BlobService:
+    def __init__(
+        self,
+        *,
+        service: ArtifactService,
+        stores: StoreRegistry,
+        garbage: GarbageQueue,
+        choose_store: Callable[[ArtifactType, str], BlobStore],
+        pm: Any,
+        settings: BlobSettings,
+    ) -> None:
+        self.service = service
+        self.stores = stores
+        self.garbage = garbage
+        self.choose_store = choose_store
+        self.pm = pm
+        self.settings = settings
+
+    # ---- upload ---------------------------------------------------------------------
+
+    def upload(
+        self,
+        context: RequestContext,
+        type_name: str,
+        artifact_id: str,
+        field_name: str,
+        blob_key: str | None,
+        body: Iterable[bytes],
+        *,
+        content_type: str,
+        content_length: int | None,
+    ) -> dict[str, Any]:
+        """Stream ``body`` into the blob at field/key; return the saved artifact."""
+        artifact_type = self._writable_type(type_name)
+        data_api = self.service.data_apis[type_name]
+        lock_key = artifact_lock_key(type_name, artifact_id)
+        with self.service.locker.hold(lock_key):
+            record = self.service.load_for_write(context, artifact_type, artifact_id)
+            spec = resolve_target(artifact_type, field_name, blob_key)
+            self._authorize_blob_write(context, record, "artifact:upload")
+            current = self._usable_current(record, spec, blob_key)
+            check_change_allowed(artifact_type, record, field_name, blob_api=True)
+            limit, why = self._allowed_size(context, artifact_type, record, spec, blob_key)
+            if content_length is not None and content_length > limit:
+                raise RequestTooLarge(why)
+            store = self.choose_store(artifact_type, field_name)
+            location = store.location_for(uuid.uuid4().hex, namespace=type_name)
+            previous = current if current is not None else None
+            data_api.set_blob(artifact_id, field_name, blob_key, {
+                "status": "saving", "external": False, "size": content_length or limit,
+                "content_type": content_type, "location": location, "previous": previous,
+            })
+        try:
+            stored, metered = self._stream(
+                context, artifact_type, record, spec, blob_key, body, store, location,
+                limit=limit, why=why, content_length=content_length,
+            )
+            with self.service.locker.hold(lock_key, wait=FINISH_LOCK_WAIT):
+                self._check_still_ours(data_api, artifact_id, spec, blob_key, location)
+                data_api.set_blob(artifact_id, field_name, blob_key, {
+                    "status": "active", "external": False, "size": stored,
+                    "content_type": content_type, "location": location, "previous": None,
+                    **metered.checksums,
+                })
+                saved = self.service.find(artifact_id, artifact_type)
+        except BaseException as exc:
+            self._roll_back(data_api, artifact_id, spec, blob_key, location, previous, exc)
+            raise
+        if previous is not None and previous.get("location"):
+            self.discard(previous["location"], "replaced by a new upload")
+        assert saved is not None
+        self._call("glare_blob_post_upload", artifact_type, saved, field_name, blob_key,
+                   context)
+        self.service.hooks.notify("upload", artifact_payload(type_name, saved), context)
+        return saved
+
+    def _stream(
+        self, context: RequestContext, artifact_type: ArtifactType, record: dict,
+        spec: FieldSpec, blob_key: str | None, body: Iterable[bytes], store: BlobStore,
+        location: str, *, limit: int, why: str, content_length: int | None,
+    ) -> tuple[int, MeteredStream]:
+        try:
+            replaced = self.pm.hook.glare_blob_pre_upload(
+                artifact_type=artifact_type, artifact=copy.deepcopy(record),
+                field_name=spec.name, blob_key=blob_key, stream=body, context=context,
+            )
+        except GlareError:
+            raise
+        except Exception as exc:
+            raise BadRequest(f"The upload was refused: {exc}") from None
+        data_api = self.service.data_apis[artifact_type.type_name]
+        metered = MeteredStream(
+            _hook_errors_as_400(replaced if replaced is not None else body),
+            limit=limit,
+            limit_message=why,
+            heartbeat=lambda: data_api.touch_blob(record["id"], spec.name, blob_key),
+            heartbeat_every=self.settings.heartbeat_every,
+        )
+        stored = store.write(location, metered,
+                             size=content_length if replaced is None else None)
+        if replaced is None and content_length is not None and metered.size != content_length:
+            raise BadRequest(
+                f"The body has {metered.size} bytes but Content-Length said {content_length}"
+            )
+        return stored.size, metered
+
+    def _roll_back(
+        self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
+        location: str, previous: dict | None, exc: BaseException,
+    ) -> None:
+        """Undo a failed upload: previous record back, new data gone (or queued)."""
+        for leftover in getattr(exc, "leftover", ()) or ():
+            self.garbage.add(leftover, "left by a failed upload")
+        try:
+            data_api.set_blob(artifact_id, spec.name, blob_key, previous)
+        except ArtifactNotFound:
+            pass  # the artifact was deleted meanwhile: nothing to restore
+        except Exception:
+            log.exception("cannot restore blob %s/%s of %s", spec.name, blob_key, artifact_id)
+        self.discard(location, "left by a failed upload")
+
+    def _check_still_ours(
+        self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
+        location: str,
+    ) -> None:
+        record = data_api.get(artifact_id)
+        if record is None or record["status"] == "deleted":
+            raise ArtifactNotFound("The artifact was deleted during the upload")
+        current = blob_at(record, spec, blob_key)
+        if current is None or current.get("location") != location:
+            raise Conflict("The blob was changed by another request during the upload")
+
+    def _usable_current(
+        self, record: dict, spec: FieldSpec, blob_key: str | None
+    ) -> dict | None:
+        """The blob being replaced; 409 while another upload to it is alive."""
+        current = blob_at(record, spec, blob_key)
+        if current is None or current.get("status") != "saving":
+            return current
+        if not self._is_abandoned(current):
+            raise Conflict("Another upload to this blob is in progress")
+        # A crashed upload: its data goes, and what it was replacing is replaced now.
+        if current.get("location"):
+            self.garbage.add(current["location"], "abandoned upload")
+        return current.get("previous")
+
+    def _is_abandoned(self, blob: Mapping[str, Any]) -> bool:
+        updated = blob.get("updated_at")
+        if updated is None:
+            return False
+        return utcnow() - updated > dt.timedelta(seconds=self.settings.stale_after)
+
+    def _allowed_size(
+        self, context: RequestContext, artifact_type: ArtifactType, record: dict,
+        spec: FieldSpec, blob_key: str | None,
+    ) -> tuple[int, str]:
+        """The most bytes this upload may store, and the message when it stores more."""
+        field = spec.field
+        limit = field.max_blob_size  # type: ignore[attr-defined]
+        why = f"The blob is larger than the {limit} bytes allowed for '{spec.name}'"
+        if spec.kind == "Folder":
+            folder = record.get(spec.name) or {}
+            if blob_key not in folder and len(folder) >= field.max_keys:  # type: ignore[attr-defined]
+                raise BadRequest(f"Folder '{spec.name}' already holds the maximum of "
+                                 f"{field.max_keys} entries")  # type: ignore[attr-defined]
+            used = sum(
+                (blob.get("size") or 0) for key, blob in folder.items() if key != blob_key
+            )
+            left = max(0, field.max_folder_size - used)  # type: ignore[attr-defined]
+            if left < limit:
+                limit = left
+                why = (f"Folder '{spec.name}' has only {left} bytes left of "
+                       f"{field.max_folder_size}")  # type: ignore[attr-defined]
+        quota = self.service.upload_allowance(context, artifact_type, record, spec, blob_key)
+        if quota is not None and quota[0] < limit:
+            limit, why = quota
+        return limit, why
+
+    # ---- locations ------------------------------------------------------------------
+
+    def add_location(
+        self,
+        context: RequestContext,
+        type_name: str,
+        artifact_id: str,
+        field_name: str,
+        blob_key: str | None,
+        body: Any,
+    ) -> dict[str, Any]:
+        """Attach an external URL or an internal store location to a blob (no data copy)."""
+        url, internal, checksums = self._parse_location_body(body)
+        artifact_type = self._writable_type(type_name)
+        data_api = self.service.data_apis[type_name]
+        action = "artifact:set_internal_location" if internal else "artifact:set_location"
+        with self.service.locker.hold(artifact_lock_key(type_name, artifact_id)):
+            record = self.service.load_for_write(context, artifact_type, artifact_id)
+            spec = resolve_target(artifact_type, field_name, blob_key)
+            self._authorize_blob_write(context, record, action)
+            if blob_at(record, spec, blob_key) is not None:
+                raise Conflict("This blob already has data or a location")
+            check_change_allowed(artifact_type, record, field_name, blob_api=True)
+            if spec.kind == "Folder":
+                folder = record.get(spec.name) or {}
+                if len(folder) >= spec.field.max_keys:  # type: ignore[attr-defined]
+                    raise BadRequest(f"Folder '{spec.name}' is full")
+            self._call("glare_blob_pre_add_location", artifact_type, record, field_name,
+                       blob_key, context, url=url)
+            data_api.set_blob(artifact_id, field_name, blob_key, {
+                "status": "active", "external": not internal, "size": None,
+                "content_type": None, "url": None if internal else url,
+                "location": url if internal else None, "previous": None, **checksums,
+            })
+            saved = self.service.find(artifact_id, artifact_type)
+        assert saved is not None
+        self._call("glare_blob_post_add_location", artifact_type, saved, field_name, blob_key,
+                   context)
+        event = "set_internal_location" if internal else "set_location"
+        self.service.hooks.notify(event, artifact_payload(type_name, saved), context)
+        return saved
+
+    def _parse_location_body(self, body: Any) -> tuple[str, bool, dict[str, Any]]:
+        if not isinstance(body, dict):
+            raise BadRequest("A location body must be a JSON object")
+        url = body.get("url")
+        if not isinstance(url, str) or not url:
+            raise BadRequest("A location needs a 'url'")
+        if len(url) > MAX_URL_LENGTH:
+            raise BadRequest(f"A location URL may be at most {MAX_URL_LENGTH} characters")
+        location_type = body.get("location_type", "external")
+        if location_type not in ("external", "internal"):
+            raise BadRequest("location_type must be 'external' or 'internal'")
+        checksums = {}
+        for name in ("md5", "sha1", "sha256"):
+            value = body.get(name)
+            if value is not None and not isinstance(value, str):
+                raise BadRequest(f"'{name}' must be a string")
+            checksums[name] = value
+        if location_type == "external":
+            if not url.startswith("http"):
+                raise BadRequest("An external location must be an http(s) URL")
+            if not checksums["md5"]:
+                raise BadRequest("An external location needs its 'md5' checksum")
+            return url, False, checksums
+        self.stores.check_internal_location(url)
+        return url, True, checksums
+
+    def delete_location(
+        self,
+        context: RequestContext,
+        type_name: str,
+        artifact_id: str,
+        field_name: str,
+        blob_key: str | None,
+    ) -> dict[str, Any]:
+        """Remove a blob that is an external location (uploaded data cannot be removed)."""
+        artifact_type = self._writable_type(type_name)
+        data_api = self.service.data_apis[type_name]
+        with self.service.locker.hold(artifact_lock_key(type_name, artifact_id)):
+            record = self.service.load_for_write(context, artifact_type, artifact_id)
+            spec = resolve_target(artifact_type, field_name, blob_key)
+            self._authorize_blob_write(context, record, "artifact:delete_blob")
+            blob = blob_at(record, spec, blob_key)
+            if blob is None:
+                raise NotFound("There is no blob here")
+            if not blob.get("external"):
+                raise Forbidden("Only external locations can be deleted; uploaded data stays")
+            check_change_allowed(artifact_type, record, field_name, blob_api=True)
+            data_api.set_blob(artifact_id, field_name, blob_key, None)
+            saved = self.service.find(artifact_id, artifact_type)
+        assert saved is not None
+        self.service.hooks.notify("delete_blob", artifact_payload(type_name, saved), context)
+        return saved
+
+    # ---- download -------------------------------------------------------------------
+
+    def download(
+        self,
+        context: RequestContext,
+        type_name: str,
+        artifact_id: str,
+        field_name: str,
+        blob_key: str | None,
+    ) -> Download:
+        """Check access and return how to serve the blob (open it lazily, by range)."""
+        artifact_type = self.service.registry.resolve(type_name)
+        policy = self.service.policy
+        see_all = policy.check("artifact:download_from_any_artifact", {}, context)
+        record = self.service.find(artifact_id, artifact_type)
+        access.require_visible(context, record, see_all=see_all)
+        assert record is not None
+        spec = resolve_target(artifact_type, field_name, blob_key)
+        if not see_all:
+            policy.authorize("artifact:download", record, context)
+        if record["status"] == "deleted":
+            raise Forbidden("A deleted artifact cannot be downloaded")
+        blob = blob_at(record, spec, blob_key)
+        if blob is None:
+            raise NotFound("No data was uploaded here")
+        if blob["status"] == "saving":
+            raise Conflict("The blob is being uploaded; retry later")
+        self._call("glare_blob_pre_download", artifact_type, record, field_name, blob_key,
+                   context)
+        if blob.get("external"):
+            return Download(artifact_type, record, field_name, blob_key, blob, blob["url"])
+        store = self.stores.for_location(blob["location"])
+
+        def open_range(offset: int, length: int | None) -> Iterable[bytes]:
+            data = store.read(blob["location"], offset=offset, length=length)
+            if self.settings.verify_on_read and offset == 0 and length is None:
+                data = _verified(data, blob)
+            try:
+                wrapped = self.pm.hook.glare_blob_post_download(
+                    artifact_type=artifact_type, artifact=copy.deepcopy(record),
+                    field_name=field_name, blob_key=blob_key, data=data, context=context,
+                )
+            except GlareError:
+                raise
+            except Exception as exc:
+                raise BadRequest(f"The download was refused: {exc}") from None
+            return _hook_errors_as_400(wrapped) if wrapped is not None else data
+
+        return Download(artifact_type, record, field_name, blob_key, blob, None, open_range)
+
+    # ---- removal --------------------------------------------------------------------
+
+    def discard(self, location: str, reason: str) -> None:
+        """Delete stored data now, or queue it for the scrubber if the store fails."""
+        try:
+            store = self.stores.for_location(location)
+            if store.writable:
+                store.delete(location)
+        except Exception as exc:
+            log.warning("cannot delete %s now (%s); queued for the scrubber", location, exc)
+            self.garbage.add(location, reason)
+
+    def discard_artifact_blobs(self, artifact_type: ArtifactType, record: Mapping) -> None:
+        """Delete the data of every non-external blob of an artifact being purged."""
+        for name, spec in artifact_type.blob_fields.items():
+            value = record.get(name)
+            blobs = list((value or {}).values()) if spec.kind == "Folder" else [value]
+            for blob in blobs:
+                if blob and not blob.get("external") and blob.get("location"):
+                    self.discard(blob["location"], "artifact deleted")
+                if blob and blob.get("previous") and blob["previous"].get("location"):
+                    self.discard(blob["previous"]["location"], "artifact deleted")
+
+    def collect_garbage(self, batch: int = 100) -> int:
+        """Retry queued deletions; return how many locations were removed."""
+        removed = 0
+        for item in self.garbage.pending(batch):
+            try:
+                store = self.stores.for_location(item.location)
+                if store.writable:
+                    store.delete(item.location)
+            except Exception as exc:
+                self.garbage.failed(item.id, str(exc))
+                continue
+            self.garbage.done(item.id)
+            removed += 1
+        return removed
+
+    def recover_abandoned_uploads(self) -> int:
+        """Restore blobs whose upload died with its server (no heartbeat); return count."""
+        recovered = 0
+        service = self.service
+        for type_name, artifact_type in service.registry.items():
+            if not artifact_type.blob_fields:
+                continue
+            for record in service.records_with_saving_blobs(type_name):
+                for name, spec in artifact_type.blob_fields.items():
+                    value = record.get(name)
+                    items = (value or {}).items() if spec.kind == "Folder" else [(None, value)]
+                    for key, blob in items:
+                        if blob and blob.get("status") == "saving" and self._is_abandoned(blob):
+                            lock_key = artifact_lock_key(type_name, record["id"])
+                            with service.locker.hold(lock_key):
+                                service.data_apis[type_name].set_blob(
+                                    record["id"], name, key, blob.get("previous"))
+                            if blob.get("location"):
+                                self.discard(blob["location"], "abandoned upload")
+                            recovered += 1
+        return recovered
+
+    # ---- helpers --------------------------------------------------------------------
+
+    def _writable_type(self, type_name: str) -> ArtifactType:
+        artifact_type = self.service.registry.resolve(type_name)
+        if artifact_type.is_pseudo:
+            raise Forbidden("The 'all' type is read-only")
+        return artifact_type
+
+    def _authorize_blob_write(self, context: RequestContext, record: dict, action: str) -> None:
+        policy = self.service.policy
+        policy.authorize(action, record, context)
+        # Public artifacts are changed by admins only, blobs included (contract Q28).
+        policy.authorize("artifact:update", record, context)
+
+    def _call(self, hook: str, artifact_type: ArtifactType, record: dict, field_name: str,
+              blob_key: str | None, context: RequestContext, **extra: Any) -> None:
+        getattr(self.pm.hook, hook)(
+            artifact_type=artifact_type, artifact=copy.deepcopy(record),
+            field_name=field_name, blob_key=blob_key, context=context, **extra,
+        )
+
+
+def _hook_errors_as_400(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Errors of a hook's replacement stream: Glare errors keep their status, others → 400."""
+    try:
+        yield from chunks
+    except GlareError:
+        raise
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:
+        if type(exc).__module__.startswith(("werkzeug", "gunicorn")):
+            raise  # the client went away: not the hook's doing
+        raise BadRequest(f"The blob data was refused: {exc}") from None
+
+
+def _verified(data: Iterable[bytes], blob: Mapping[str, Any]) -> Iterator[bytes]:
+    """Recompute SHA-256 while sending. The last chunk is held back until the digest is
+    known, so on a mismatch the response ends short and the client sees the failure."""
+    digest = hashlib.sha256()
+    held: bytes | None = None
+    for chunk in data:
+        digest.update(chunk)
+        if held is not None:
+            yield held
+        held = chunk
+    expected = blob.get("sha256")
+    if expected and digest.hexdigest() != expected:
+        log.error("checksum mismatch reading %s", blob.get("location"))
+        raise BlobWriteError("The stored data does not match its checksum", status=500)
+    if held is not None:
+        yield held
