@@ -47,10 +47,14 @@ class DatabaseStore(BlobStore):
         blob_id = self.blob_id(location)
         written = 0
         try:
+            seq = 0
             for seq, piece in enumerate(rechunk(chunks, ROW_SIZE)):
                 with self.db.write() as conn:
                     conn.execute(blob_data.insert().values(blob_id=blob_id, seq=seq, data=piece))
                 written += len(piece)
+            if written == 0:  # an empty blob still exists: one empty row
+                with self.db.write() as conn:
+                    conn.execute(blob_data.insert().values(blob_id=blob_id, seq=seq, data=b""))
         except BaseException as exc:
             self.delete(location)
             if isinstance(exc, sa.exc.SQLAlchemyError):

@@ -1,0 +1,138 @@
+"""The BlobStore contract, run against every writable store: ``file``, ``database`` and a
+real Swift on 127.0.0.1 (with a small segment size so large-object code paths run)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from glare_core.blobs.base import BlobNotFound, BlobStore
+from glare_core.blobs.swift import SwiftStore
+
+SEGMENT = 256 * 1024
+
+
+class Boom(RuntimeError):
+    """Raised by a test stream part-way through (a client that went away, say)."""
+
+
+def chunks_of(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+def failing_after(data: bytes, limit: int) -> Iterator[bytes]:
+    sent = 0
+    for chunk in chunks_of(data):
+        if sent >= limit:
+            raise Boom("stream broke")
+        sent += len(chunk)
+        yield chunk
+
+
+@pytest.fixture(params=["file", "database", "swift"])
+def store(request, glare_app) -> BlobStore:
+    if request.param == "swift":
+        swift_server = request.getfixturevalue("swift_server")
+        prefix = request.getfixturevalue("swift_prefix")
+        return SwiftStore(swift_server.settings(container_prefix=prefix, segment_size=SEGMENT))
+    return glare_app.extensions["glare"].stores.by_name[request.param]
+
+
+def new_location(store: BlobStore) -> str:
+    return store.location_for(uuid.uuid4().hex, namespace="contract")
+
+
+def read_all(store: BlobStore, location: str, **kwargs) -> bytes:
+    return b"".join(store.read(location, **kwargs))
+
+
+def leftovers(store: BlobStore) -> list[str]:
+    """Everything the store holds (used to prove failed writes leave nothing)."""
+    if isinstance(store, SwiftStore):
+        container = store.container_for("contract")
+        return store.list_objects(container) + store.list_objects(f"{container}_segments")
+    if hasattr(store, "stored_files"):
+        return [str(p) for p in store.stored_files()]
+    return sorted(store.stored_ids())
+
+
+@pytest.mark.parametrize("size", [0, 1, 1000, SEGMENT, SEGMENT + 1, 3 * SEGMENT + 12345])
+@pytest.mark.parametrize("known_size", [True, False])
+def test_write_then_read_back(store, size, known_size):
+    data = os.urandom(size)
+    location = new_location(store)
+    stored = store.write(location, chunks_of(data), size=size if known_size else None)
+    assert stored.size == size
+    assert stored.location == location
+    assert store.exists(location)
+    assert hashlib.sha256(read_all(store, location)).digest() == hashlib.sha256(data).digest()
+
+
+@pytest.mark.parametrize(
+    ("offset", "length"),
+    [(0, 10), (5, 1), (SEGMENT - 3, 7), (SEGMENT * 2 + 1, None), (0, None), (700000, 50000)],
+)
+def test_read_byte_ranges(store, offset, length):
+    data = os.urandom(3 * SEGMENT)
+    location = new_location(store)
+    store.write(location, chunks_of(data), size=None)
+    end = None if length is None else offset + length
+    assert read_all(store, location, offset=offset, length=length) == data[offset:end]
+
+
+def test_delete_removes_data_and_is_idempotent(store):
+    location = new_location(store)
+    store.write(location, chunks_of(os.urandom(3 * SEGMENT)), size=None)
+    store.delete(location)
+    assert not store.exists(location)
+    with pytest.raises(BlobNotFound):
+        read_all(store, location)
+    store.delete(location)  # already gone: no error
+    assert leftovers(store) == []
+
+
+def test_reading_unknown_location_is_not_found(store):
+    with pytest.raises(BlobNotFound):
+        read_all(store, new_location(store))
+
+
+@pytest.mark.parametrize("known_size", [True, False])
+@pytest.mark.parametrize("fail_at", [0, 100 * 1024, 2 * SEGMENT + 5000])
+def test_failed_write_leaves_nothing(store, fail_at, known_size):
+    data = os.urandom(3 * SEGMENT)
+    location = new_location(store)
+    with pytest.raises(Boom):
+        store.write(location, failing_after(data, fail_at),
+                    size=len(data) if known_size else None)
+    assert not store.exists(location)
+    assert leftovers(store) == []
+
+
+def test_overwriting_is_not_needed_each_upload_gets_a_new_location(store):
+    first, second = new_location(store), new_location(store)
+    assert first != second
+    store.write(first, [b"one"], size=3)
+    store.write(second, [b"two"], size=3)
+    assert read_all(store, first) == b"one"
+    assert read_all(store, second) == b"two"
+
+
+def test_swift_large_blob_is_a_static_large_object(swift_server, swift_prefix):
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
+                                             segment_size=SEGMENT))
+    location = store.location_for("big", namespace="slo")
+    data = os.urandom(3 * SEGMENT + 10)
+    store.write(location, chunks_of(data), size=len(data))
+    container = store.container_for("slo")
+    segments = store.list_objects(f"{container}_segments")
+    assert segments == [f"big/{n:08d}" for n in range(4)]
+    headers = swift_server.connection().head_object(container, "big")
+    assert headers.get("x-static-large-object") == "True"
+    store.delete(location)
+    assert store.list_objects(container) == []
+    assert store.list_objects(f"{container}_segments") == []
