@@ -116,6 +116,25 @@ def swift_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftServ
         server.stop()
 
 
+def pip_install(package: Path, target: Path) -> None:
+    """Install a package with pip into a private folder (the test venv stays as it is)."""
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+         "--disable-pip-version-check", "--target", str(target), str(package)],
+        check=True, capture_output=True, text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the pip-installed ``demo_widgets`` plugin (for PYTHONPATH)."""
+    target = tmp_path_factory.mktemp("demo-site")
+    pip_install(REPO / "tests" / "plugins" / "demo_widgets", target)
+    return target
+
+
 @pytest.fixture
 def swift_prefix() -> str:
     """A container prefix unique to the test (the session shares one Swift account)."""

@@ -4,6 +4,7 @@ every artifact type (and the read-only ``all`` pseudo-type)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import current_app, request
 from flask.views import MethodView
@@ -30,6 +31,15 @@ def service() -> ArtifactService:
     return current_app.extensions["glare"].service
 
 
+def query_params() -> list[tuple[str, str]]:
+    """The query parameters in request order (repeated ones interleaved as sent)."""
+    try:
+        return parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True,
+                         encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise BadRequest("The query string is not valid UTF-8") from None
+
+
 def _artifact_response(artifact_type: Any, record: dict, status: int = 200) -> Any:
     response = json_response(render_artifact(artifact_type, record), status)
     response.headers["ETag"] = revision_tag(record)
@@ -48,7 +58,7 @@ class ArtifactCollection(MethodView):
         ``tags-any`` filter by tags.
         """
         reject_body()
-        params = list(request.args.items(multi=True))
+        params = query_params()
         page = service().list(current_context(), type_name, params)
         return json_response(render_page(page, params))
 

@@ -15,7 +15,7 @@ from glare_core.api.bodies import read_json
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact
 from glare_core.api.transport import HEAD_ENDPOINTS, current_context, media_type, reject_body
-from glare_core.blobs.streams import read_chunks
+from glare_core.blobs.streams import request_body
 from glare_core.engine.blobs import BlobService, Download
 from glare_core.engine.service import revision_tag
 from glare_core.errors import BadRequest, RangeNotSatisfiable
@@ -90,7 +90,8 @@ class BlobData(MethodView):
         length = parse_content_length()
         record = blob_service().upload(
             current_context(), type_name, artifact_id, field_name, key,
-            read_chunks(request.stream), content_type=content_type, content_length=length,
+            request_body(request.stream, length), content_type=content_type,
+            content_length=length,
         )
         return _artifact_response(type_name, record)
 

@@ -10,16 +10,37 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
+from werkzeug.exceptions import HTTPException
+
 from glare_core.blobs.base import CHUNK_SIZE
-from glare_core.errors import RequestTooLarge
+from glare_core.errors import BadRequest, RequestTooLarge
 
 
-def read_chunks(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Yield the stream's bytes in chunks until EOF."""
+def request_body(
+    stream: BinaryIO, expected: int | None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
+    """A request body in chunks; a client that stops early is an error, never a short blob.
+
+    Servers report a dropped connection differently (an OSError, an HTTP error, or just
+    EOF before ``Content-Length`` bytes); each becomes a BadRequest here.
+    """
+    received = 0
     while True:
-        chunk = stream.read(chunk_size)
+        try:
+            chunk = stream.read(chunk_size)
+        except (OSError, HTTPException) as exc:
+            raise BadRequest(
+                f"The upload was interrupted after {received} bytes ({type(exc).__name__})"
+            ) from None
         if not chunk:
+            if expected is not None and received < expected:
+                raise BadRequest(
+                    f"The body ended after {received} of the {expected} bytes announced"
+                )
             return
+        received += len(chunk)
+        if expected is not None and received > expected:
+            raise BadRequest(f"The body is longer than the {expected} bytes announced")
         yield chunk
 
 

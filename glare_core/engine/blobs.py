@@ -202,10 +202,6 @@ class BlobService:
         )
         stored = store.write(location, metered,
                              size=content_length if replaced is None else None)
-        if replaced is None and content_length is not None and metered.size != content_length:
-            raise BadRequest(
-                f"The body has {metered.size} bytes but Content-Length said {content_length}"
-            )
         return stored.size, metered
 
     def _roll_back(

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import pip_install
+
 HERE = Path(__file__).parent
 PROBE = textwrap.dedent(
     """
@@ -34,14 +36,6 @@ PROBE = textwrap.dedent(
 )
 
 
-def pip_install(package: Path, target: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--disable-pip-version-check", "--target", str(target), str(package)],
-        check=True, capture_output=True, text=True,
-    )
-
-
 def start_probe(target: Path, settings: dict) -> dict:
     env = dict(os.environ, PYTHONPATH=str(target))
     result = subprocess.run(
@@ -52,10 +46,8 @@ def start_probe(target: Path, settings: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("site")
-    pip_install(HERE / "demo_widgets", target)
-    return target
+def installed(demo_plugin_site: Path) -> Path:
+    return demo_plugin_site
 
 
 def test_pip_installed_plugin_type_appears(installed: Path, tmp_path: Path) -> None:
