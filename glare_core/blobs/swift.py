@@ -27,6 +27,8 @@ from glare_core.errors import BadRequest, GlareError, ServiceUnavailable
 
 SCHEME = "swift"
 DEFAULT_SEGMENT_SIZE = 200 * 1024 * 1024
+# Blobs of unknown size up to this many bytes are buffered and stored as plain objects.
+SMALL_OBJECT_PEEK = 4 * 1024 * 1024
 _NETWORK_ERRORS = (ClientException, requests.RequestException, OSError)
 
 
@@ -129,14 +131,22 @@ class SwiftStore(BlobStore):
         reader = None
         try:
             self._ensure_container(container)
+            chunks = iter(chunks)
+            if size is None:
+                # Unknown size: a small blob (it ends within the first few MiB) is still
+                # stored as one plain object; only that much is ever buffered.
+                head, chunks, ended = _peek(chunks, min(self.segment_size, SMALL_OBJECT_PEEK))
+                if ended:
+                    size = len(head)
+                chunks = _prepend(head, chunks)
             if size is not None and size <= self.segment_size:
-                reader = _IterReader(iter(chunks))
+                reader = _IterReader(chunks)
                 written.append((container, obj))
                 self._connection().put_object(
                     container, obj, reader, content_length=size, chunk_size=CHUNK_SIZE
                 )
                 return StoredBlob(location, reader.count)
-            return self._write_large(container, obj, iter(chunks), written)
+            return self._write_large(container, obj, chunks, written)
         except BaseException as exc:
             leftovers = self._remove(written)
             cause = reader.error if reader is not None and reader.error else exc
@@ -254,6 +264,16 @@ class SwiftStore(BlobStore):
                 return []
             raise
         return [o["name"] for o in objects]
+
+
+def _peek(chunks: Iterator[bytes], limit: int) -> tuple[bytes, Iterator[bytes], bool]:
+    """Read up to ``limit`` bytes; return them, the rest, and whether the stream ended."""
+    head = bytearray()
+    for chunk in chunks:
+        head.extend(chunk)
+        if len(head) > limit:
+            return bytes(head), chunks, False
+    return bytes(head), iter(()), True
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -1,0 +1,238 @@
+"""Failure safety of uploads, against real server processes and real stores.
+
+Each case breaks an upload in a different way: the client disconnects mid-body, the size
+limit is crossed mid-stream, Swift stops mid-upload (and starts again), the disk fills.
+Afterwards: the blob is not active with partial data (the previous blob is back), the
+store holds no fragment, other artifacts are intact, the server answers, and the blob can
+be uploaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import SwiftServer, service_unavailable
+from tests.system.blobtools import (
+    MIB,
+    SAMPLE,
+    Api,
+    files_under,
+    pattern_chunks,
+    raw_upload,
+    wait_for,
+)
+
+SEGMENT = MIB
+
+
+@pytest.fixture(params=["file", "swift"])
+def store_server(request, start_server, tmp_path):
+    """(server, store name, function listing what the store holds) for each store."""
+    env = {}
+    if request.param == "swift":
+        swift = request.getfixturevalue("swift_server")
+        prefix = request.getfixturevalue("swift_prefix")
+        env = {"GLARE_DEFAULT_STORE": "swift",
+               "GLARE_SWIFT": json.dumps(swift.settings(container_prefix=prefix,
+                                                        segment_size=SEGMENT))}
+        conn = swift.connection()
+
+        def holdings() -> list[str]:
+            return sorted(
+                f"{container}/{name}"
+                for container in (f"{prefix}_sample_artifact",
+                                  f"{prefix}_sample_artifact_segments")
+                for name in object_names(conn, container)
+            )
+    else:
+        def holdings() -> list[str]:
+            return [str(p) for p in files_under(tmp_path / "data" / "blobs")]
+    server = start_server(tmp_path / "data", env=env)
+    return server, request.param, holdings
+
+
+def prepare(api: Api) -> tuple[dict, dict, bytes, bytes]:
+    """Artifact A with blob v1 (the upload target) and artifact B with its own blob."""
+    first, other = os.urandom(1000), os.urandom(3000)
+    a = api.create(name="target")
+    b = api.create(name="bystander")
+    assert api.upload(a["id"], "blob", first).status_code == 200
+    assert api.upload(b["id"], "blob", other).status_code == 200
+    return api.show(a["id"]), api.show(b["id"]), first, other
+
+
+def assert_unharmed(api: Api, a: dict, b: dict, first: bytes, other: bytes,
+                    holdings_before: list[str], holdings) -> None:
+    shown = api.show(a["id"])
+    assert shown["blob"] == a["blob"]  # the previous blob is back, unchanged
+    assert api.download(a["id"], "blob") == first
+    assert api.show(b["id"]) == b
+    assert api.download(b["id"], "blob") == other
+    assert holdings() == holdings_before  # no fragment of the failed upload is left
+    again = os.urandom(2 * MIB)
+    response = api.upload(a["id"], "blob", again)
+    assert response.status_code == 200, response.text
+    assert response.json()["blob"]["sha256"] == hashlib.sha256(again).hexdigest()
+    assert api.download(a["id"], "blob") == again
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_client_disconnects_mid_upload(store_server, framing):
+    server, _, holdings = store_server
+    api = Api(server.url)
+    a, b, first, other = prepare(api)
+    before = holdings()
+    start = api.revision(a["id"])
+    total = 8 * MIB
+    status, _ = raw_upload(
+        server.url, f"{SAMPLE}/{a['id']}/blob", pattern_chunks(3 * MIB),
+        content_length=total if framing == "content-length" else None, abort=True,
+    )
+    assert status is None
+    api.wait_rolled_back(a["id"], start)
+    wait_for(lambda: holdings() == before, what="the partial data to be removed")
+    assert_unharmed(api, a, b, first, other, before, holdings)
+
+
+def test_size_limit_crossed_mid_stream(store_server):
+    server, _, holdings = store_server
+    api = Api(server.url)
+    a, b, first, other = prepare(api)
+    before = holdings()
+    # No Content-Length: the limit (10 MiB for sample_artifact.blob) is found mid-stream.
+    status, body = raw_upload(server.url, f"{SAMPLE}/{a['id']}/blob",
+                              pattern_chunks(11 * MIB))
+    assert status == 413
+    assert body["error"]["type"] == "RequestEntityTooLarge"
+    assert_unharmed(api, a, b, first, other, before, holdings)
+
+
+def test_announced_size_over_limit_is_refused_before_reading(store_server):
+    server, _, holdings = store_server
+    api = Api(server.url)
+    a, b, first, other = prepare(api)
+    before = holdings()
+    status, body = raw_upload(server.url, f"{SAMPLE}/{a['id']}/blob", [b"x" * 100],
+                              content_length=11 * MIB)
+    assert status == 413
+    assert "10485760" in body["error"]["message"]
+    assert_unharmed(api, a, b, first, other, before, holdings)
+
+
+def object_names(conn, container: str) -> list[str]:
+    from swiftclient.exceptions import ClientException
+
+    try:
+        return sorted(o["name"] for o in conn.get_container(container, full_listing=True)[1])
+    except ClientException as exc:
+        if exc.http_status == 404:
+            return []
+        raise
+
+
+def glare_manage(data_dir: Path, env: dict, *args: str) -> str:
+    command = Path(sys.executable).with_name("glare-manage")
+    result = subprocess.run(
+        [str(command), *args], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "GLARE_DATA_DIR": str(data_dir), **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_swift_stops_mid_upload_then_recovers(start_server, tmp_path, swift_prefix):
+    swift = SwiftServer(tmp_path / "own-swift")
+    swift.start()
+    try:
+        stopped = threading.Event()
+        swift_env = {"GLARE_DEFAULT_STORE": "swift",
+                     "GLARE_SWIFT": json.dumps(swift.settings(container_prefix=swift_prefix,
+                                                              segment_size=SEGMENT))}
+        server = start_server(tmp_path / "data", env=swift_env)
+        api = Api(server.url)
+        a, b, first, other = prepare(api)
+        conn = swift.connection()
+        container = f"{swift_prefix}_sample_artifact"
+        before = object_names(conn, container)
+        segments_before = object_names(conn, f"{container}_segments")
+        start = api.revision(a["id"])
+
+        def stop_swift_once(sent: int) -> None:
+            if sent >= 4 * MIB and not stopped.is_set():
+                stopped.set()
+                swift.stop()
+
+        status, body = raw_upload(server.url, f"{SAMPLE}/{a['id']}/blob",
+                                  pattern_chunks(9 * MIB), on_chunk=stop_swift_once)
+        assert stopped.is_set()
+        assert status in (503, None)  # 503, unless the server closed before answering
+        if status == 503:
+            assert "Swift" in body["error"]["message"]
+        # Swift is down: the server still answers and the artifact is not half-written.
+        assert requests.get(f"{server.url}/healthcheck", timeout=5).status_code == 200
+        api.wait_rolled_back(a["id"], start)
+        assert api.show(a["id"])["blob"] == a["blob"]
+        assert api.show(b["id"]) == b
+        # Swift comes back on the same port; the scrubber removes what the upload left.
+        swift.start()
+        glare_manage(tmp_path / "data", swift_env, "scrub")
+        conn = swift.connection()
+        assert object_names(conn, container) == before
+        assert object_names(conn, f"{container}_segments") == segments_before
+        assert api.download(a["id"], "blob") == first
+        assert api.download(b["id"], "blob") == other
+        again = os.urandom(3 * MIB)
+        assert api.upload(a["id"], "blob", again).status_code == 200
+        assert api.download(a["id"], "blob") == again
+    finally:
+        swift.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 6 MiB tmpfs mounted for the blob folder (needs root)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        service_unavailable("the disk-full test mounts a tmpfs and needs root")
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs",
+                             str(mount_point)], capture_output=True, text=True)
+    if result.returncode != 0:
+        service_unavailable(f"cannot mount a tmpfs: {result.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+def test_disk_full(start_server, tmp_path, small_disk):
+    server = start_server(tmp_path / "data", env={"GLARE_BLOB_DIR": str(small_disk)})
+    api = Api(server.url)
+    a, b, first, other = prepare(api)
+    before = [str(p) for p in files_under(small_disk)]
+    status, body = raw_upload(server.url, f"{SAMPLE}/{a['id']}/blob",
+                              pattern_chunks(9 * MIB), content_length=9 * MIB)
+    assert status == 507
+    assert body["error"]["type"] == "InsufficientStorage"
+    assert [str(p) for p in files_under(small_disk)] == before
+    usage = shutil.disk_usage(small_disk)
+    assert usage.used < 1 * MIB  # the partial file's space was given back
+    shown = api.show(a["id"])
+    assert shown["blob"] == a["blob"]
+    assert api.download(a["id"], "blob") == first
+    assert api.show(b["id"]) == b
+    assert api.download(b["id"], "blob") == other
+    assert requests.get(f"{server.url}/healthcheck", timeout=5).status_code == 200
+    again = os.urandom(1 * MIB)
+    assert api.upload(a["id"], "blob", again).status_code == 200
+    assert api.download(a["id"], "blob") == again
