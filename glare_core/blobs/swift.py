@@ -235,10 +235,15 @@ class SwiftStore(BlobStore):
 
     def delete(self, location: str) -> None:
         container, obj = self.split(location)
+        conn = self._connection()
         try:
-            self._connection().delete_object(
-                container, obj, query_string="multipart-manifest=delete"
-            )
+            headers = conn.head_object(container, obj)
+            # Swift answers 200 but deletes nothing when a plain object is deleted with
+            # multipart-manifest=delete, so ask what the object is first.
+            if headers.get("x-static-large-object", "").lower() == "true":
+                conn.delete_object(container, obj, query_string="multipart-manifest=delete")
+            else:
+                conn.delete_object(container, obj)
         except ClientException as exc:
             if exc.http_status != 404:
                 raise ServiceUnavailable(f"Swift cannot delete {location}: {exc}") from None

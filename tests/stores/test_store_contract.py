@@ -85,9 +85,10 @@ def test_read_byte_ranges(store, offset, length):
     assert read_all(store, location, offset=offset, length=length) == data[offset:end]
 
 
-def test_delete_removes_data_and_is_idempotent(store):
+@pytest.mark.parametrize("size", [10, 3 * SEGMENT])
+def test_delete_removes_data_and_is_idempotent(store, size):
     location = new_location(store)
-    store.write(location, chunks_of(os.urandom(3 * SEGMENT)), size=None)
+    store.write(location, chunks_of(os.urandom(size)), size=size)
     store.delete(location)
     assert not store.exists(location)
     with pytest.raises(BlobNotFound):
