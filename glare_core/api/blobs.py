@@ -138,9 +138,8 @@ def download_response(download: Download) -> Response:
     )
     if etag:
         headers["ETag"] = etag
-        if request.if_none_match.contains_raw(etag) or (
-            "*" in request.if_none_match.to_header()
-        ):
+        # If-None-Match compares weakly (RFC 9110 §13.1.2).
+        if request.if_none_match.contains_weak(etag.strip('"')):
             return Response(status=304, headers=headers)
     content_type = blob.get("content_type") or DEFAULT_CONTENT_TYPE
     offset, length, status = 0, size, 200
@@ -154,7 +153,8 @@ def download_response(download: Download) -> Response:
     if length is not None:
         headers["Content-Length"] = str(length)
     if request.method == "HEAD" or length == 0:
-        body: Any = b""
+        # An iterator, not b"": werkzeug would replace Content-Length with len(b"").
+        body: Any = iter(())
     else:
         assert download.open is not None
         body = download.open(offset, length if status == 206 else None)
@@ -164,21 +164,41 @@ def download_response(download: Download) -> Response:
 
 
 def _requested_range(size: int, etag: str | None) -> tuple[int, int] | None:
-    """(start, stop) of a single satisfiable byte range, None for the whole blob; 416 if
-    the range cannot be served. Multiple ranges are answered with the whole blob."""
+    """(start, stop) of the requested byte range, or None to send the whole blob."""
     header = request.headers.get("Range")
     if not header:
         return None
     if_range = request.headers.get("If-Range")
     if if_range is not None and if_range != etag:
         return None
-    parsed = request.range
-    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+    return byte_range(header, size)
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """Interpret a Range header (RFC 9110 §14.1.2) for a blob of ``size`` bytes.
+
+    Returns (start, stop) for one satisfiable range, None when the header is to be ignored
+    (malformed, other units, several ranges: the whole blob is sent), and raises
+    RangeNotSatisfiable (416) when the single range lies outside the blob.
+    """
+    units, _, spec = header.partition("=")
+    if units.strip().lower() != "bytes" or "," in spec:
         return None
-    bounds = parsed.range_for_length(size)
-    if bounds is None:
+    first, dash, last = spec.strip().partition("-")
+    if not dash or not (first.isdigit() or last.isdigit()):
+        return None
+    if first and last and (not first.isdigit() or not last.isdigit() or int(last) < int(first)):
+        return None
+    if not first:  # suffix: the last N bytes (all of them if N is larger than the blob)
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise RangeNotSatisfiable(f"The blob has {size} bytes", size=size)
+        return max(0, size - suffix), size
+    start = int(first)
+    if start >= size:
         raise RangeNotSatisfiable(f"The blob has {size} bytes", size=size)
-    return bounds
+    stop = size if not last else min(int(last) + 1, size)
+    return start, stop
 
 
 def _ascii(text: str) -> str:

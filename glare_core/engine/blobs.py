@@ -184,14 +184,17 @@ class BlobService:
         location: str, *, limit: int, why: str, content_length: int | None,
     ) -> tuple[int, MeteredStream]:
         try:
-            replaced = self.pm.hook.glare_blob_pre_upload(
-                artifact_type=artifact_type, artifact=copy.deepcopy(record),
-                field_name=spec.name, blob_key=blob_key, stream=body, context=context,
+            replaced = self._chain(
+                "glare_blob_pre_upload", "stream", body, artifact_type=artifact_type,
+                artifact=copy.deepcopy(record), field_name=spec.name, blob_key=blob_key,
+                context=context,
             )
         except GlareError:
             raise
         except Exception as exc:
             raise BadRequest(f"The upload was refused: {exc}") from None
+        if replaced is body:
+            replaced = None
         data_api = self.service.data_apis[artifact_type.type_name]
         metered = MeteredStream(
             _hook_errors_as_400(replaced if replaced is not None else body),
@@ -409,15 +412,16 @@ class BlobService:
             if self.settings.verify_on_read and offset == 0 and length is None:
                 data = _verified(data, blob)
             try:
-                wrapped = self.pm.hook.glare_blob_post_download(
-                    artifact_type=artifact_type, artifact=copy.deepcopy(record),
-                    field_name=field_name, blob_key=blob_key, data=data, context=context,
+                wrapped = self._chain(
+                    "glare_blob_post_download", "data", data, artifact_type=artifact_type,
+                    artifact=copy.deepcopy(record), field_name=field_name,
+                    blob_key=blob_key, context=context,
                 )
             except GlareError:
                 raise
             except Exception as exc:
                 raise BadRequest(f"The download was refused: {exc}") from None
-            return _hook_errors_as_400(wrapped) if wrapped is not None else data
+            return _hook_errors_as_400(wrapped) if wrapped is not data else data
 
         return Download(artifact_type, record, field_name, blob_key, blob, None, open_range)
 
@@ -494,6 +498,15 @@ class BlobService:
         policy.authorize(action, record, context)
         # Public artifacts are changed by admins only, blobs included (contract Q28).
         policy.authorize("artifact:update", record, context)
+
+    def _chain(self, hook: str, name: str, value: Any, **kwargs: Any) -> Any:
+        """Call every implementation in hook order, each on the previous one's result."""
+        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
+            arguments = {**kwargs, name: value}
+            result = impl.function(*(arguments[arg] for arg in impl.argnames))
+            if result is not None:
+                value = result
+        return value
 
     def _call(self, hook: str, artifact_type: ArtifactType, record: dict, field_name: str,
               blob_key: str | None, context: RequestContext, **extra: Any) -> None:

@@ -224,16 +224,18 @@ glare_artifact_post_delete = _lifecycle_post("delete")
 # ---- blobs --------------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@hookspec
 def glare_blob_pre_upload(
     artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
     blob_key: str | None, stream: Iterable[bytes], context: RequestContext,
 ) -> Iterable[bytes] | None:
     """Before blob data is stored; may replace the data stream (e.g. validate or convert it).
 
-    Firstresult: the first non-None return value replaces ``stream``. Runs after the blob
-    is marked ``saving``. A GlareError keeps its status; any other exception is a 400.
-    Either way the upload is rolled back. Read the stream lazily: blobs may be huge.
+    All impls, chained: each implementation receives the stream the previous one returned
+    (returning None keeps it unchanged); the per-type method runs first. Runs after the
+    blob is marked ``saving``. A GlareError keeps its status; any other exception is a
+    400. Either way the upload is rolled back. Read the stream lazily: blobs may be huge.
+    Hook wrappers are not supported for this hook.
 
     :param artifact_type: the artifact's type.
     :param artifact: snapshot of the artifact.
@@ -275,15 +277,16 @@ def glare_blob_pre_download(
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def glare_blob_post_download(
     artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
     blob_key: str | None, data: Iterable[bytes], context: RequestContext,
 ) -> Iterable[bytes] | None:
     """After the data was opened; may wrap or replace the iterator sent to the client.
 
-    Firstresult. A non-Glare exception becomes a 400. Not called for external locations
-    (those are redirects).
+    All impls, chained like ``glare_blob_pre_upload`` (None keeps the data unchanged).
+    A non-Glare exception becomes a 400. Not called for external locations (those are
+    redirects).
 
     :param artifact_type: the artifact's type.
     :param artifact: snapshot of the artifact.

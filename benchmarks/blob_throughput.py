@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Blob throughput: the same data through the Glare API and straight to the store, side by side.
+
+For each store (``file``, ``swift``) it uploads and downloads one blob (1 GiB by default)
+through a real ``glare-api`` server, and moves the same bytes with the store's own raw
+path in the same run: a buffered file copy with fsync (file store), python-swiftclient
+``put_object``/``get_object`` (Swift). It prints MiB/s per path, the API/raw ratio and the
+peak resident memory of the server's worker.
+
+    .venv/bin/python benchmarks/blob_throughput.py                  # both stores, 1 GiB
+    .venv/bin/python benchmarks/blob_throughput.py --size 256 --stores file --repeat 3
+
+Swift is started with tools/swift-dev/start-swift unless ST_AUTH/ST_USER/ST_KEY are set.
+Page caches are dropped before every read when the script runs as root, so raw and API
+reads both start cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MIB = 1024 * 1024
+CHUNK = MIB
+HEADERS = {"X-Identity-Status": "Confirmed", "X-Project-Id": "bench", "X-User-Id": "bench",
+           "X-Roles": "member"}
+
+
+def drop_caches() -> None:
+    if os.geteuid() == 0:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def timed(action: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_source(path: Path, size: int) -> None:
+    block = os.urandom(CHUNK)
+    with path.open("wb") as handle:
+        for _ in range(size // CHUNK):
+            handle.write(block)
+        handle.write(block[: size % CHUNK])
+
+
+def file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+# ---- raw store paths ----------------------------------------------------------------------
+
+
+def raw_file_put(source: Path, target: Path) -> None:
+    with source.open("rb") as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst, CHUNK)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def raw_file_get(target: Path) -> None:
+    with target.open("rb") as handle:
+        while handle.read(CHUNK):
+            pass
+
+
+def swift_connection(env: dict[str, str]):
+    from swiftclient.client import Connection
+
+    return Connection(authurl=env["ST_AUTH"], user=env["ST_USER"], key=env["ST_KEY"],
+                      auth_version="1")
+
+
+def raw_swift_put(conn, source: Path, size: int) -> None:
+    with source.open("rb") as handle:
+        conn.put_object("bench_raw", "blob", handle, content_length=size, chunk_size=CHUNK)
+
+
+def raw_swift_get(conn) -> None:
+    _, body = conn.get_object("bench_raw", "blob", resp_chunk_size=CHUNK)
+    for _ in body:
+        pass
+
+
+# ---- the API path ---------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = (data_dir.parent / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(BIN / "glare-api"), "--port", str(self.port), "--data-dir", str(data_dir),
+             "--workers", "1"],
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **env},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/healthcheck", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError("glare-api did not start")
+
+    def worker_peak_rss_mib(self) -> float:
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        peaks = []
+        for child in children:
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def api_put(session: requests.Session, url: str, source: Path, size: int) -> None:
+    with source.open("rb") as handle:
+        response = session.put(url, data=handle, timeout=3600, headers={
+            "Content-Type": "application/octet-stream", "Content-Length": str(size)})
+    response.raise_for_status()
+
+
+def api_get(session: requests.Session, url: str, size: int) -> None:
+    received = 0
+    with session.get(url, stream=True, timeout=3600) as response:
+        response.raise_for_status()
+        for chunk in response.iter_content(CHUNK):
+            received += len(chunk)
+    if received != size:
+        raise RuntimeError(f"downloaded {received} of {size} bytes")
+
+
+# ---- the run --------------------------------------------------------------------------------
+
+
+def mibps(size: int, seconds: list[float]) -> float:
+    return size / MIB / statistics.median(seconds)
+
+
+def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
+              swift_env: dict[str, str] | None) -> dict:
+    source = work / "source.bin"
+    env = {"PYTHONPATH": str(site)}
+    if store == "swift":
+        assert swift_env is not None
+        env["GLARE_DEFAULT_STORE"] = "swift"
+        env["GLARE_SWIFT"] = json.dumps({"auth_url": swift_env["ST_AUTH"],
+                                         "user": swift_env["ST_USER"],
+                                         "key": swift_env["ST_KEY"],
+                                         "container_prefix": f"bench{os.getpid()}"})
+    data_dir = work / f"data-{store}"
+    server = Server(data_dir, env)
+    times: dict[str, list[float]] = {k: [] for k in ("raw_put", "raw_get", "api_put", "api_get")}
+    try:
+        session = requests.Session()
+        session.headers.update(HEADERS)
+        artifact = session.post(f"{server.url}/artifacts/demo_widgets",
+                                json={"name": "bench"}, timeout=30).json()
+        blob_url = f"{server.url}/artifacts/demo_widgets/{artifact['id']}/payload"
+        conn = swift_connection(swift_env) if store == "swift" else None
+        if conn is not None:
+            conn.put_container("bench_raw")
+        raw_target = data_dir / "raw-copy.bin"
+        for _ in range(repeat):
+            drop_caches()
+            if conn is None:
+                times["raw_put"].append(timed(lambda: raw_file_put(source, raw_target)))
+                drop_caches()
+                times["raw_get"].append(timed(lambda: raw_file_get(raw_target)))
+            else:
+                times["raw_put"].append(timed(lambda: raw_swift_put(conn, source, size)))
+                drop_caches()
+                times["raw_get"].append(timed(lambda: raw_swift_get(conn)))
+            drop_caches()
+            times["api_put"].append(timed(lambda: api_put(session, blob_url, source, size)))
+            drop_caches()
+            times["api_get"].append(timed(lambda: api_get(session, blob_url, size)))
+        peak = server.worker_peak_rss_mib()
+        if conn is not None:
+            conn.delete_object("bench_raw", "blob")
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {
+        "store": store,
+        "upload_api": mibps(size, times["api_put"]),
+        "upload_raw": mibps(size, times["raw_put"]),
+        "download_api": mibps(size, times["api_get"]),
+        "download_raw": mibps(size, times["raw_get"]),
+        "peak_rss_mib": peak,
+    }
+
+
+def start_swift(work: Path) -> tuple[dict[str, str], Callable[[], None]]:
+    if os.environ.get("ST_AUTH"):
+        return {k: os.environ[k] for k in ("ST_AUTH", "ST_USER", "ST_KEY")}, lambda: None
+    tools = REPO / "tools" / "swift-dev"
+    data = work / "swift"
+    result = subprocess.run([str(tools / "start-swift"), str(data)], capture_output=True,
+                            text=True, check=True)
+    env = dict(line[len("export "):].split("=", 1)
+               for line in result.stdout.splitlines() if line.startswith("export "))
+    return env, lambda: subprocess.run([str(tools / "stop-swift"), str(data)], check=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=1024, help="blob size in MiB")
+    parser.add_argument("--stores", default="file,swift", help="comma-separated stores")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per path (median)")
+    parser.add_argument("--workdir", help="folder for data (default: a temp folder)")
+    args = parser.parse_args()
+    size = args.size * MIB
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="glare-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    site = work / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--disable-pip-version-check", "--target", str(site),
+                    str(REPO / "tests" / "plugins" / "demo_widgets")], check=True)
+    make_source(work / "source.bin", size)
+    stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    swift_env, stop_swift = (start_swift(work) if "swift" in stores else (None, lambda: None))
+    results = []
+    try:
+        for store in stores:
+            results.append(run_store(store, size, args.repeat, work, site, swift_env))
+    finally:
+        stop_swift()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\nBlob throughput, {args.size} MiB, median of {args.repeat} run(s), "
+          f"{os.cpu_count()} CPUs{', cold caches' if os.geteuid() == 0 else ''}")
+    print(f"{'store':<7} {'direction':<9} {'API MiB/s':>10} {'raw MiB/s':>10} {'API/raw':>8}"
+          f" {'worker peak RSS':>16}")
+    for r in results:
+        for direction in ("upload", "download"):
+            api, raw = r[f"{direction}_api"], r[f"{direction}_raw"]
+            print(f"{r['store']:<7} {direction:<9} {api:>10.0f} {raw:>10.0f} {api / raw:>7.0%}"
+                  f" {r['peak_rss_mib']:>13.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
