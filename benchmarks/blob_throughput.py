@@ -5,7 +5,8 @@ For each store (``file``, ``swift``) it uploads and downloads one blob (1 GiB by
 through a real ``glare-api`` server, and moves the same bytes with the store's own raw
 path in the same run: a buffered file copy with fsync (file store), python-swiftclient
 ``put_object``/``get_object`` (Swift). It prints MiB/s per path, the API/raw ratio and the
-peak resident memory of the server's worker.
+peak resident memory of the server's worker. The API path is driven by curl when it is
+installed (so the client costs as little CPU as possible), else by python-requests.
 
     .venv/bin/python benchmarks/blob_throughput.py                  # both stores, 1 GiB
     .venv/bin/python benchmarks/blob_throughput.py --size 256 --stores file --repeat 3
@@ -144,21 +145,37 @@ class Server:
         self.log.close()
 
 
-def api_put(session: requests.Session, url: str, source: Path, size: int) -> None:
+def api_put(session: requests.Session, url: str, source: Path, size: int,
+            client: str) -> None:
+    if client == "curl":
+        _curl("-T", str(source), "-H", "Content-Type: application/octet-stream", url)
+        return
     with source.open("rb") as handle:
         response = session.put(url, data=handle, timeout=3600, headers={
             "Content-Type": "application/octet-stream", "Content-Length": str(size)})
     response.raise_for_status()
 
 
-def api_get(session: requests.Session, url: str, size: int) -> None:
-    received = 0
-    with session.get(url, stream=True, timeout=3600) as response:
-        response.raise_for_status()
-        for chunk in response.iter_content(CHUNK):
-            received += len(chunk)
+def api_get(session: requests.Session, url: str, size: int, client: str) -> None:
+    if client == "curl":
+        received = int(_curl(url, write_out="%{size_download}"))
+    else:
+        received = 0
+        with session.get(url, stream=True, timeout=3600) as response:
+            response.raise_for_status()
+            for chunk in response.iter_content(CHUNK):
+                received += len(chunk)
     if received != size:
         raise RuntimeError(f"downloaded {received} of {size} bytes")
+
+
+def _curl(*args: str, write_out: str = "%{http_code}") -> str:
+    headers = [item for key, value in HEADERS.items() for item in ("-H", f"{key}: {value}")]
+    result = subprocess.run(
+        ["curl", "-sS", "--fail", "-o", "/dev/null", "-w", write_out, *headers, *args],
+        capture_output=True, text=True, check=True,
+    )
+    return result.stdout
 
 
 # ---- the run --------------------------------------------------------------------------------
@@ -169,7 +186,7 @@ def mibps(size: int, seconds: list[float]) -> float:
 
 
 def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
-              swift_env: dict[str, str] | None) -> dict:
+              swift_env: dict[str, str] | None, client: str) -> dict:
     source = work / "source.bin"
     env = {"PYTHONPATH": str(site)}
     if store == "swift":
@@ -203,9 +220,10 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
                 drop_caches()
                 times["raw_get"].append(timed(lambda: raw_swift_get(conn)))
             drop_caches()
-            times["api_put"].append(timed(lambda: api_put(session, blob_url, source, size)))
+            times["api_put"].append(
+                timed(lambda: api_put(session, blob_url, source, size, client)))
             drop_caches()
-            times["api_get"].append(timed(lambda: api_get(session, blob_url, size)))
+            times["api_get"].append(timed(lambda: api_get(session, blob_url, size, client)))
         peak = server.worker_peak_rss_mib()
         if conn is not None:
             conn.delete_object("bench_raw", "blob")
@@ -240,6 +258,9 @@ def main() -> int:
     parser.add_argument("--stores", default="file,swift", help="comma-separated stores")
     parser.add_argument("--repeat", type=int, default=1, help="runs per path (median)")
     parser.add_argument("--workdir", help="folder for data (default: a temp folder)")
+    parser.add_argument("--client", choices=("curl", "requests"),
+                        default="curl" if shutil.which("curl") else "requests",
+                        help="HTTP client for the API path (default: curl if installed)")
     args = parser.parse_args()
     size = args.size * MIB
     work = Path(args.workdir or tempfile.mkdtemp(prefix="glare-bench-"))
@@ -254,13 +275,15 @@ def main() -> int:
     results = []
     try:
         for store in stores:
-            results.append(run_store(store, size, args.repeat, work, site, swift_env))
+            results.append(
+                run_store(store, size, args.repeat, work, site, swift_env, args.client))
     finally:
         stop_swift()
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
     print(f"\nBlob throughput, {args.size} MiB, median of {args.repeat} run(s), "
-          f"{os.cpu_count()} CPUs{', cold caches' if os.geteuid() == 0 else ''}")
+          f"{os.cpu_count()} CPUs{', cold caches' if os.geteuid() == 0 else ''}, "
+          f"API client: {args.client}")
     print(f"{'store':<7} {'direction':<9} {'API MiB/s':>10} {'raw MiB/s':>10} {'API/raw':>8}"
           f" {'worker peak RSS':>16}")
     for r in results:

@@ -15,6 +15,7 @@ from glare_core.api.bodies import read_json
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact
 from glare_core.api.transport import HEAD_ENDPOINTS, current_context, media_type, reject_body
+from glare_core.blobs.base import CHUNK_SIZE, FileRange
 from glare_core.blobs.streams import request_body
 from glare_core.engine.blobs import BlobService, Download
 from glare_core.engine.service import revision_tag
@@ -158,6 +159,12 @@ def download_response(download: Download) -> Response:
     else:
         assert download.open is not None
         body = download.open(offset, length if status == 206 else None)
+        file_wrapper = request.environ.get("wsgi.file_wrapper")
+        if isinstance(body, FileRange) and file_wrapper is not None:
+            # A local file: let the server send it with sendfile (from the current offset,
+            # Content-Length bytes).
+            body.fileobj.seek(body.offset)
+            body = file_wrapper(body.fileobj, CHUNK_SIZE)
     response = Response(body, status=status, headers=headers, content_type=content_type,
                         direct_passthrough=True)
     return response

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from glare_core.blobs.base import (
-    CHUNK_SIZE,
     BlobNotFound,
     BlobStore,
     BlobWriteError,
+    FileRange,
     InsufficientStorage,
     StoredBlob,
 )
@@ -78,21 +78,7 @@ class FilesystemStore(BlobStore):
             handle = path.open("rb")
         except FileNotFoundError:
             raise BlobNotFound(f"No data at {location}") from None
-        return self._iterate(handle, offset, length)
-
-    @staticmethod
-    def _iterate(handle, offset: int, length: int | None) -> Iterator[bytes]:
-        with handle:
-            handle.seek(offset)
-            remaining = length
-            while remaining is None or remaining > 0:
-                size = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
-                chunk = handle.read(size)
-                if not chunk:
-                    return
-                if remaining is not None:
-                    remaining -= len(chunk)
-                yield chunk
+        return FileRange(handle, offset, length)
 
     def delete(self, location: str) -> None:
         self.path_of(location).unlink(missing_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
 from werkzeug.exceptions import HTTPException
@@ -73,15 +74,41 @@ class MeteredStream:
         self._last_beat = time.monotonic()
 
     def __iter__(self) -> Iterator[bytes]:
+        # The digests run in two helper threads (MD5 alone, SHA-1 + SHA-256 together) while
+        # this thread goes on reading: hashlib releases the GIL for large updates, and each
+        # digest still sees the chunks in order because a helper takes the next chunk only
+        # after finishing the previous one.
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="glare-md5") as md5_helper,
+            ThreadPoolExecutor(1, thread_name_prefix="glare-sha") as sha_helper,
+        ):
+            md5_done: Future | None = None
+            sha_done: Future | None = None
+            try:
+                for chunk in self._counted():
+                    if md5_done is not None:
+                        md5_done.result()
+                    md5_done = md5_helper.submit(self._md5.update, chunk)
+                    if sha_done is not None:
+                        sha_done.result()
+                    sha_done = sha_helper.submit(self._update_sha, chunk)
+                    yield chunk
+            finally:
+                for pending in (md5_done, sha_done):
+                    if pending is not None:
+                        pending.result()
+
+    def _update_sha(self, chunk: bytes) -> None:
+        self._sha1.update(chunk)
+        self._sha256.update(chunk)
+
+    def _counted(self) -> Iterator[bytes]:
         for chunk in self._chunks:
             if not chunk:
                 continue
             self.size += len(chunk)
             if self.size > self.limit:
                 raise RequestTooLarge(self.limit_message)
-            self._md5.update(chunk)
-            self._sha1.update(chunk)
-            self._sha256.update(chunk)
             if self._heartbeat is not None and (
                 time.monotonic() - self._last_beat >= self._heartbeat_every
             ):

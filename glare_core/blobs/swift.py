@@ -47,18 +47,29 @@ class _IterReader:
 
     def read(self, size: int = -1) -> bytes:
         try:
-            while size < 0 or len(self._buffer) < size:
+            if not self._buffer:
+                # The common case: hand over the next chunk as it is, without copying.
+                chunk = next(self._chunks, b"")
+                if size < 0 or len(chunk) <= size:
+                    self.count += len(chunk)
+                    return chunk
+                self._buffer = chunk
+            parts = [self._buffer]
+            held = len(self._buffer)
+            while size < 0 or held < size:
                 chunk = next(self._chunks, b"")
                 if not chunk:
                     break
-                self._buffer += chunk
+                parts.append(chunk)
+                held += len(chunk)
         except BaseException as exc:
             self.error = exc
             raise
+        data = b"".join(parts)
         if size < 0:
-            out, self._buffer = self._buffer, b""
+            out, self._buffer = data, b""
         else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
+            out, self._buffer = data[:size], data[size:]
         self.count += len(out)
         return out
 

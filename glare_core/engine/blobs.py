@@ -28,6 +28,7 @@ from typing import Any
 
 from glare_core.auth.context import RequestContext
 from glare_core.blobs.base import BlobStore, BlobWriteError
+from glare_core.blobs.pipeline import write_behind
 from glare_core.blobs.registry import StoreRegistry
 from glare_core.blobs.streams import MeteredStream
 from glare_core.data.sql.garbage import GarbageQueue
@@ -203,8 +204,10 @@ class BlobService:
             heartbeat=lambda: data_api.touch_blob(record["id"], spec.name, blob_key),
             heartbeat_every=self.settings.heartbeat_every,
         )
-        stored = store.write(location, metered,
-                             size=content_length if replaced is None else None)
+        size_hint = content_length if replaced is None else None
+        stored = write_behind(
+            lambda chunks: store.write(location, chunks, size=size_hint), metered
+        )
         return stored.size, metered
 
     def _roll_back(
