@@ -23,8 +23,9 @@ from flask import Flask
 from flask_smorest import Api
 
 from glare_core import __version__
-from glare_core.api import artifacts, blobs, docs, meta, schemas, transport
+from glare_core.api import artifacts, blobs, cors, docs, meta, quotas, schemas, transport
 from glare_core.api.errors import register_error_handlers
+from glare_core.auth.keystone import wrap_with_auth_token
 from glare_core.auth.policy import Policy, load_policy_file
 from glare_core.blobs.registry import StoreRegistry
 from glare_core.config import load_settings
@@ -32,11 +33,13 @@ from glare_core.data.database import Database
 from glare_core.data.migrations import migrate, migrations_directory
 from glare_core.data.sql.garbage import GarbageQueue
 from glare_core.data.sql.locks import SqlLockStore
+from glare_core.data.sql.quotas import QuotaStore
 from glare_core.data.sql.store import SqlDataAPI
 from glare_core.engine.blobs import BlobService, BlobSettings
 from glare_core.engine.hooks import HookRunner
 from glare_core.engine.links import LinkChecker
 from glare_core.engine.locking import Locker
+from glare_core.engine.quotas import QuotaService, QuotaSettings, Usage
 from glare_core.engine.service import ArtifactService, EngineSettings
 from glare_core.errors import StartupError
 from glare_core.plugins.manager import make_plugin_manager
@@ -106,20 +109,33 @@ def create_app(
         if data_api is None:
             raise StartupError(f"No data API for artifact type '{name}'")
         state.data_apis[name] = data_api
+    locker = Locker(
+        SqlLockStore(database, stale_after=settings["GLARE_LOCK_STALE_AFTER"]),
+        wait=settings["GLARE_LOCK_WAIT"],
+    )
+    state.quotas = QuotaService(
+        store=QuotaStore(database),
+        settings=QuotaSettings(
+            max_artifact_number=settings["GLARE_MAX_ARTIFACT_NUMBER"],
+            max_uploaded_data=settings["GLARE_MAX_UPLOADED_DATA"],
+            per_type=settings["GLARE_TYPES"],
+        ),
+        type_names=lambda: tuple(registry),
+        usage=Usage(state.data_apis),
+        locker=locker,
+    )
     state.service = ArtifactService(
         registry=registry,
         data_apis=state.data_apis,
         policy=policy,
         hooks=HookRunner(pm),
-        locker=Locker(
-            SqlLockStore(database, stale_after=settings["GLARE_LOCK_STALE_AFTER"]),
-            wait=settings["GLARE_LOCK_WAIT"],
-        ),
+        locker=locker,
         links=LinkChecker(
             find=lambda artifact_id: state.service.find(artifact_id),
             type_names=lambda: registry,
             check_external=settings["GLARE_CHECK_EXTERNAL_LINKS"],
         ),
+        quotas=state.quotas,
         settings=EngineSettings(
             default_limit=settings["GLARE_DEFAULT_API_LIMIT"],
             max_limit=settings["GLARE_MAX_API_LIMIT"],
@@ -150,10 +166,13 @@ def create_app(
 
     api = Api(app)
     docs.register_components(api, registry)
-    for blueprint in (meta.blp, schemas.blp, artifacts.blp, blobs.blp):
+    for blueprint in (meta.blp, schemas.blp, artifacts.blp, blobs.blp, quotas.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)
     transport.install(app)
+    cors.install(app, settings["GLARE_CORS_ORIGINS"])
+    if settings["GLARE_AUTH_STRATEGY"] == "keystone":
+        app.wsgi_app = wrap_with_auth_token(app.wsgi_app, settings["GLARE_KEYSTONE"])
     pm.hook.glare_startup(app=app)
     return app
 

@@ -18,7 +18,7 @@ from typing import Any
 from glare_core.errors import StartupError
 
 PREFIX = "GLARE_"
-AUTH_STRATEGIES = ("noauth", "trusted-auth")
+AUTH_STRATEGIES = ("noauth", "trusted-auth", "keystone")
 
 
 def _bool(value: Any) -> bool:
@@ -67,6 +67,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "THREADS": (8, int),
     "AUTO_MIGRATE": (True, _bool),
     "AUTH_STRATEGY": ("noauth", str),
+    "KEYSTONE": ({}, _dict),
+    "CORS_ORIGINS": ([], _list),
     "ALLOW_ANONYMOUS": (False, _bool),
     "POLICY_FILE": (None, _optional_str),
     "ENABLED_TYPES": (None, _optional_list),
@@ -78,6 +80,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "DEFAULT_API_LIMIT": (25, int),
     "MAX_API_LIMIT": (1000, int),
     "DELAYED_DELETE": (False, _bool),
+    "MAX_ARTIFACT_NUMBER": (-1, int),
+    "MAX_UPLOADED_DATA": (-1, int),
     "DEFAULT_STORE": ("file", str),
     "BLOB_DIR": (None, _optional_str),
     "SWIFT": ({}, _dict),

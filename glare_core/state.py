@@ -12,6 +12,7 @@ from glare_core.blobs.registry import StoreRegistry
 from glare_core.data.api import DataAPI
 from glare_core.data.database import Database
 from glare_core.engine.blobs import BlobService
+from glare_core.engine.quotas import QuotaService
 from glare_core.engine.service import ArtifactService
 from glare_core.plugins.manager import PluginInfo
 from glare_core.types.registry import TypeRegistry
@@ -31,5 +32,6 @@ class GlareState:
     data_apis: dict[str, DataAPI] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)
     service: ArtifactService = field(init=False)
+    quotas: QuotaService = field(init=False)
     stores: StoreRegistry = field(init=False)
     blobs: BlobService = field(init=False)

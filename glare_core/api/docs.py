@@ -150,6 +150,35 @@ def delete_blob_doc() -> dict[str, Any]:
                           **_errors(400, 401, 403, 404)}}
 
 
+QUOTA_LIST_SCHEMA = {
+    "type": "array",
+    "items": {"type": "object", "properties": {
+        "project_id": {"type": "string"},
+        "project_quotas": {"type": "array", "items": {"type": "object", "properties": {
+            "quota_name": {"type": "string"}, "quota_value": {"type": "integer", "minimum": -1},
+        }}},
+    }},
+}
+
+
+def quotas_doc() -> dict[str, Any]:
+    return {"responses": {"200": {"description": "Stored and configured quotas", **_json({
+        "type": "object", "properties": {"quotas": QUOTA_LIST_SCHEMA,
+                                         "global_quotas": {"type": "object"}}})},
+        **_errors(400, 401, 403)}}
+
+
+def set_quotas_doc() -> dict[str, Any]:
+    return {"requestBody": {"required": True, **_json(QUOTA_LIST_SCHEMA)},
+            "responses": {"200": {"description": "The stored quotas", **_json(QUOTA_LIST_SCHEMA)},
+                          **_errors(400, 401, 403, 415)}}
+
+
+def project_quotas_doc() -> dict[str, Any]:
+    return {"responses": {"200": {"description": "Effective quotas", **_json(QUOTA_LIST_SCHEMA)},
+                          **_errors(400, 401, 403)}}
+
+
 def schemas_doc() -> dict[str, Any]:
     return {"responses": {"200": {"description": "JSON-Schemas",
                                   **_json({"type": "object"}, "application/schema+json")},

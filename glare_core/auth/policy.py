@@ -22,19 +22,23 @@ from glare_core.errors import PolicyException, StartupError
 
 _PUBLIC = "'public':%(visibility)s"
 _DEACTIVATED = "'deactivated':%(status)s"
+_WRITER = "not rule:reader_only"
 
-# Rule name → (default rule, what it guards). Contract §20, with Q3: public artifacts are
-# downloadable by everybody who can see them.
+# Rule name → (default rule, what it guards). Contract §20, with two choices of ours: public
+# artifacts are downloadable by everybody who can see them (Q3), and a caller whose only
+# role is "reader" (OpenStack's read-only role) cannot write.
 DEFAULT_RULES: dict[str, tuple[str, str]] = {
     "context_is_admin": ("role:admin", "Who counts as an administrator"),
     "admin_or_owner": ("rule:context_is_admin or project_id:%(owner)s", "Helper"),
+    "reader_only": ("role:reader and not role:member and not rule:context_is_admin",
+                    "Helper: callers whose only role is 'reader' may read but not write"),
     "artifact:type_list": ("", "Read type schemas"),
-    "artifact:create": ("", "Create an artifact"),
+    "artifact:create": (_WRITER, "Create an artifact"),
     "artifact:update_public": (f"not {_PUBLIC} or rule:context_is_admin",
                                "Helper: public artifacts are changed by admins only"),
-    "artifact:update": ("rule:admin_or_owner and rule:artifact:update_public",
+    "artifact:update": (f"rule:admin_or_owner and rule:artifact:update_public and {_WRITER}",
                         "Change an artifact (every PATCH)"),
-    "artifact:activate": ("rule:admin_or_owner", "drafted → active"),
+    "artifact:activate": (f"rule:admin_or_owner and {_WRITER}", "drafted → active"),
     "artifact:reactivate": ("rule:context_is_admin", "deactivated → active"),
     "artifact:deactivate": ("rule:context_is_admin", "active → deactivated"),
     "artifact:publish": ("rule:context_is_admin", "private → public"),
@@ -47,18 +51,19 @@ DEFAULT_RULES: dict[str, tuple[str, str]] = {
     "artifact:delete_deactivated": (f"not {_DEACTIVATED} or rule:context_is_admin",
                                     "Helper: deactivated artifacts are deleted by admins only"),
     "artifact:delete": ("rule:admin_or_owner and rule:artifact:delete_public and "
-                        "rule:artifact:delete_deactivated", "Delete an artifact"),
-    "artifact:set_location": ("rule:admin_or_owner", "Attach an external blob location"),
+                        f"rule:artifact:delete_deactivated and {_WRITER}", "Delete an artifact"),
+    "artifact:set_location": (f"rule:admin_or_owner and {_WRITER}",
+                              "Attach an external blob location"),
     "artifact:set_internal_location": ("rule:context_is_admin",
                                        "Attach an internal (store) blob location"),
-    "artifact:upload": ("rule:admin_or_owner", "Upload blob data"),
+    "artifact:upload": (f"rule:admin_or_owner and {_WRITER}", "Upload blob data"),
     "artifact:download_deactivated": (f"not {_DEACTIVATED} or rule:context_is_admin",
                                       "Helper: deactivated artifacts: admins only"),
     "artifact:download": (f"(rule:admin_or_owner or {_PUBLIC}) and "
                           "rule:artifact:download_deactivated", "Download blob data"),
     "artifact:download_from_any_artifact": ("rule:context_is_admin",
                                             "Download blobs of any project"),
-    "artifact:delete_blob": ("rule:admin_or_owner", "Delete a blob location"),
+    "artifact:delete_blob": (f"rule:admin_or_owner and {_WRITER}", "Delete a blob location"),
     "artifact:set_quotas": ("rule:context_is_admin", "Set project quotas"),
     "artifact:list_all_quotas": ("rule:context_is_admin", "List all quotas"),
     "artifact:list_project_quotas": ("project_id:%(project_id)s or rule:context_is_admin",

@@ -3,6 +3,8 @@
 * ``noauth`` (the embedded default): trusts the identity headers a gateway or the client
   sets (``X-Identity-Status: Confirmed``, ``X-User-Id``, ``X-Project-Id``, ``X-Roles``).
 * ``trusted-auth``: ``X-Auth-Token: <user>:<project>:<role1,role2>``.
+* ``keystone``: headers set by keystonemiddleware after validating the token (see
+  auth/keystone.py), read like ``noauth``.
 
 Both fall back to an anonymous, read-only context when anonymous access is allowed;
 otherwise a request without identity gets 401.
@@ -88,4 +90,10 @@ def _service_catalog(headers: Mapping[str, str]) -> Any:
         raise BadRequest("X-Service-Catalog is not valid JSON") from None
 
 
-STRATEGIES = {"noauth": noauth_context, "trusted-auth": trusted_auth_context}
+# keystone: the auth_token middleware (auth/keystone.py) has validated the token and set
+# the identity headers, so the context is read exactly as in noauth mode.
+STRATEGIES = {
+    "noauth": noauth_context,
+    "trusted-auth": trusted_auth_context,
+    "keystone": noauth_context,
+}

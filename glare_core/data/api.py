@@ -71,6 +71,23 @@ class DataAPI(abc.ABC):
         Public scope (``owner`` None): same type, name, version among public artifacts.
         """
 
+    # ---- usage (quotas) -----------------------------------------------------------
+
+    @abc.abstractmethod
+    def count_artifacts(self, owner: str, type_names: tuple[str, ...]) -> int:
+        """Artifacts of these types owned by ``owner``, in any status (deleted included)."""
+
+    @abc.abstractmethod
+    def uploaded_bytes(
+        self,
+        owner: str,
+        type_names: tuple[str, ...],
+        exclude: tuple[str, str, str | None] | None = None,
+    ) -> int:
+        """Sum of blob sizes (saving blobs count their reserved size; locations count 0) of
+        ``owner``'s artifacts of these types, without the blob ``exclude`` names as
+        (artifact id, field name, folder key or None)."""
+
     # ---- blobs --------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -82,13 +99,15 @@ class DataAPI(abc.ABC):
         blob: Mapping[str, Any] | None,
         *,
         expect_status: str | None = None,
+        touch: bool = True,
     ) -> None:
         """Create, replace (``blob``) or remove (None) one blob record.
 
         A blob is a dict with ``url, size, md5, sha1, sha256, external, status,
         content_type, location, previous``; records returned by ``get`` carry it under the
         field name (folders: a dict key → blob) plus its ``updated_at``. Every call also
-        moves the artifact to a new revision and refreshes its ``updated_at``. With
+        moves the artifact to a new revision and, with ``touch``, refreshes the artifact's
+        ``updated_at`` (an upload's temporary states and its rollback do not). With
         ``expect_status``, only act if the current record has that status (or, for
         ``"absent"``, if there is none), else raise ``Conflict``.
         """

@@ -17,6 +17,7 @@ A ``saving`` record without heartbeat for ``stale_after`` seconds is an abandone
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -24,7 +25,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from glare_core.auth.context import RequestContext
 from glare_core.blobs.base import BlobStore, BlobWriteError
@@ -60,6 +61,13 @@ class BlobSettings:
     stale_after: float = 300.0
     heartbeat_every: float = 30.0
     verify_on_read: bool = False
+
+
+class BlobTarget(NamedTuple):
+    artifact_type: ArtifactType
+    data_api: Any
+    record: dict[str, Any]
+    spec: FieldSpec
 
 
 @dataclass
@@ -136,25 +144,24 @@ class BlobService:
         content_length: int | None,
     ) -> dict[str, Any]:
         """Stream ``body`` into the blob at field/key; return the saved artifact."""
-        artifact_type = self._writable_type(type_name)
-        data_api = self.service.data_apis[type_name]
-        lock_key = artifact_lock_key(type_name, artifact_id)
-        with self.service.locker.hold(lock_key):
-            record = self.service.load_for_write(context, artifact_type, artifact_id)
-            spec = resolve_target(artifact_type, field_name, blob_key)
-            self._authorize_blob_write(context, record, "artifact:upload")
-            current = self._usable_current(record, spec, blob_key)
+        with self._locked_target(context, type_name, artifact_id, field_name, blob_key,
+                                 "artifact:upload") as target:
+            artifact_type, data_api, record, spec = target
+            previous = self._usable_current(record, spec, blob_key)
             check_change_allowed(artifact_type, record, field_name, blob_api=True)
-            limit, why = self._allowed_size(context, artifact_type, record, spec, blob_key)
-            if content_length is not None and content_length > limit:
-                raise RequestTooLarge(why)
             store = self.choose_store(artifact_type, field_name)
             location = store.location_for(uuid.uuid4().hex, namespace=type_name)
-            previous = current if current is not None else None
-            data_api.set_blob(artifact_id, field_name, blob_key, {
-                "status": "saving", "external": False, "size": content_length or limit,
-                "content_type": content_type, "location": location, "previous": previous,
-            })
+            with self.service.quotas.data_guard(record["owner"], type_name):
+                limit, why = self._allowed_size(artifact_type, record, spec, blob_key)
+                if content_length is not None and content_length > limit:
+                    raise RequestTooLarge(why)
+                # The record reserves the announced size (or the cap) while data streams,
+                # so parallel uploads of the same project see it in their quota checks.
+                data_api.set_blob(artifact_id, field_name, blob_key, {
+                    "status": "saving", "external": False, "size": content_length or limit,
+                    "content_type": content_type, "location": location, "previous": previous,
+                }, touch=False)
+        lock_key = artifact_lock_key(type_name, artifact_id)
         try:
             stored, metered = self._stream(
                 context, artifact_type, record, spec, blob_key, body, store, location,
@@ -218,7 +225,7 @@ class BlobService:
         for leftover in getattr(exc, "leftover", ()) or ():
             self.garbage.add(leftover, "left by a failed upload")
         try:
-            data_api.set_blob(artifact_id, spec.name, blob_key, previous)
+            data_api.set_blob(artifact_id, spec.name, blob_key, previous, touch=False)
         except ArtifactNotFound:
             pass  # the artifact was deleted meanwhile: nothing to restore
         except Exception:
@@ -257,8 +264,7 @@ class BlobService:
         return utcnow() - updated > dt.timedelta(seconds=self.settings.stale_after)
 
     def _allowed_size(
-        self, context: RequestContext, artifact_type: ArtifactType, record: dict,
-        spec: FieldSpec, blob_key: str | None,
+        self, artifact_type: ArtifactType, record: dict, spec: FieldSpec, blob_key: str | None,
     ) -> tuple[int, str]:
         """The most bytes this upload may store, and the message when it stores more."""
         field = spec.field
@@ -277,7 +283,9 @@ class BlobService:
                 limit = left
                 why = (f"Folder '{spec.name}' has only {left} bytes left of "
                        f"{field.max_folder_size}")  # type: ignore[attr-defined]
-        quota = self.service.upload_allowance(context, artifact_type, record, spec, blob_key)
+        quota = self.service.quotas.data_allowance(
+            record["owner"], artifact_type.type_name, exclude=(record["id"], spec.name, blob_key)
+        )
         if quota is not None and quota[0] < limit:
             limit, why = quota
         return limit, why
@@ -295,13 +303,10 @@ class BlobService:
     ) -> dict[str, Any]:
         """Attach an external URL or an internal store location to a blob (no data copy)."""
         url, internal, checksums = self._parse_location_body(body)
-        artifact_type = self._writable_type(type_name)
-        data_api = self.service.data_apis[type_name]
         action = "artifact:set_internal_location" if internal else "artifact:set_location"
-        with self.service.locker.hold(artifact_lock_key(type_name, artifact_id)):
-            record = self.service.load_for_write(context, artifact_type, artifact_id)
-            spec = resolve_target(artifact_type, field_name, blob_key)
-            self._authorize_blob_write(context, record, action)
+        with self._locked_target(context, type_name, artifact_id, field_name, blob_key,
+                                 action) as target:
+            artifact_type, data_api, record, spec = target
             if blob_at(record, spec, blob_key) is not None:
                 raise Conflict("This blob already has data or a location")
             check_change_allowed(artifact_type, record, field_name, blob_api=True)
@@ -359,12 +364,9 @@ class BlobService:
         blob_key: str | None,
     ) -> dict[str, Any]:
         """Remove a blob that is an external location (uploaded data cannot be removed)."""
-        artifact_type = self._writable_type(type_name)
-        data_api = self.service.data_apis[type_name]
-        with self.service.locker.hold(artifact_lock_key(type_name, artifact_id)):
-            record = self.service.load_for_write(context, artifact_type, artifact_id)
-            spec = resolve_target(artifact_type, field_name, blob_key)
-            self._authorize_blob_write(context, record, "artifact:delete_blob")
+        with self._locked_target(context, type_name, artifact_id, field_name, blob_key,
+                                 "artifact:delete_blob") as target:
+            artifact_type, data_api, record, spec = target
             blob = blob_at(record, spec, blob_key)
             if blob is None:
                 raise NotFound("There is no blob here")
@@ -482,13 +484,27 @@ class BlobService:
                             lock_key = artifact_lock_key(type_name, record["id"])
                             with service.locker.hold(lock_key):
                                 service.data_apis[type_name].set_blob(
-                                    record["id"], name, key, blob.get("previous"))
+                                    record["id"], name, key, blob.get("previous"),
+                                    touch=False)
                             if blob.get("location"):
                                 self.discard(blob["location"], "abandoned upload")
                             recovered += 1
         return recovered
 
     # ---- helpers --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked_target(
+        self, context: RequestContext, type_name: str, artifact_id: str, field_name: str,
+        blob_key: str | None, action: str,
+    ) -> Iterator[BlobTarget]:
+        """Under the artifact lock: load it for writing, resolve the blob, authorize."""
+        artifact_type = self._writable_type(type_name)
+        with self.service.locker.hold(artifact_lock_key(type_name, artifact_id)):
+            record = self.service.load_for_write(context, artifact_type, artifact_id)
+            spec = resolve_target(artifact_type, field_name, blob_key)
+            self._authorize_blob_write(context, record, action)
+            yield BlobTarget(artifact_type, self.service.data_apis[type_name], record, spec)
 
     def _writable_type(self, type_name: str) -> ArtifactType:
         artifact_type = self.service.registry.resolve(type_name)

@@ -25,6 +25,7 @@ from glare_core.engine.links import LinkChecker
 from glare_core.engine.listing import parse_list_params
 from glare_core.engine.locking import Locker, artifact_lock_key
 from glare_core.engine.patch import plan_patch, validate_operations
+from glare_core.engine.quotas import QuotaService
 from glare_core.errors import (
     ArtifactNotFound,
     BadRequest,
@@ -80,6 +81,7 @@ class ArtifactService:
         hooks: HookRunner,
         locker: Locker,
         links: LinkChecker,
+        quotas: QuotaService,
         settings: EngineSettings,
     ) -> None:
         self.registry = registry
@@ -88,6 +90,7 @@ class ArtifactService:
         self.hooks = hooks
         self.locker = locker
         self.links = links
+        self.quotas = quotas
         self.settings = settings
         # Set by the blob service: removes an artifact's blob data when it is purged.
         self.blob_cleaner: Callable[[ArtifactType, Mapping[str, Any]], None] | None = None
@@ -181,7 +184,7 @@ class ArtifactService:
             raise Conflict(
                 f"Artifact with name '{name}' and version '{version}' already exists"
             )
-        self.check_create_quota(context, artifact_type)
+        self.quotas.check_count(context.project_id, type_name)
         for key in body:
             spec = artifact_type.fields.get(key)
             if spec is None:
@@ -194,20 +197,11 @@ class ArtifactService:
         values.update(self._coerced(
             artifact_type, {k: v for k, v in edited.items() if values.get(k) != v}))
         self.links.check(context, artifact_type, values)
-        record = data_api.create(type_name, values)
+        with self.quotas.count_guard(context.project_id, type_name):
+            record = data_api.create(type_name, values)
         self.hooks.post("create", artifact_type, record, context)
         self.hooks.notify("create", artifact_payload(type_name, record), context)
         return record
-
-    def check_create_quota(self, context: RequestContext, artifact_type: ArtifactType) -> None:
-        """Artifact-count quotas (multi-tenancy issue); no limits in the embedded default."""
-
-    def upload_allowance(
-        self, context: RequestContext, artifact_type: ArtifactType, record: Mapping[str, Any],
-        spec: Any, blob_key: str | None,
-    ) -> tuple[int, str] | None:
-        """Bytes the owner's upload quota still allows (and the 413 message); None: no limit."""
-        return None
 
     def _new_artifact_values(
         self, artifact_type: ArtifactType, context: RequestContext, supplied: dict[str, Any]

@@ -111,6 +111,7 @@ class SqlDataAPI(DataAPI):
         blob: Mapping[str, Any] | None,
         *,
         expect_status: str | None = None,
+        touch: bool = True,
     ) -> None:
         target = sa.and_(
             blobs.c.artifact_id == artifact_id,
@@ -125,10 +126,11 @@ class SqlDataAPI(DataAPI):
                 if found != expect_status:
                     raise Conflict(f"Blob is {found}, expected {expect_status}")
             # A blob change is a change of the artifact: new revision, new updated_at.
+            changes: dict[str, Any] = {"revision": artifacts.c.revision + 1}
+            if touch:
+                changes["updated_at"] = now
             bumped = conn.execute(
-                artifacts.update()
-                .where(artifacts.c.id == artifact_id)
-                .values(revision=artifacts.c.revision + 1, updated_at=now)
+                artifacts.update().where(artifacts.c.id == artifact_id).values(**changes)
             )
             if bumped.rowcount != 1:
                 raise ArtifactNotFound(f"Artifact {artifact_id} was not found")
@@ -154,6 +156,36 @@ class SqlDataAPI(DataAPI):
                 )
             else:
                 conn.execute(blobs.update().where(target).values(**values))
+
+    def count_artifacts(self, owner: str, type_names: tuple[str, ...]) -> int:
+        with self.db.read() as conn:
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(artifacts).where(
+                    artifacts.c.owner == owner, artifacts.c.type_name.in_(list(type_names))
+                )
+            ).scalar_one()
+
+    def uploaded_bytes(
+        self,
+        owner: str,
+        type_names: tuple[str, ...],
+        exclude: tuple[str, str, str | None] | None = None,
+    ) -> int:
+        query = (
+            sa.select(sa.func.coalesce(sa.func.sum(blobs.c.size), 0))
+            .select_from(blobs.join(artifacts, artifacts.c.id == blobs.c.artifact_id))
+            .where(artifacts.c.owner == owner, artifacts.c.type_name.in_(list(type_names)),
+                   blobs.c.external.is_(False))
+        )
+        if exclude is not None:
+            artifact_id, field_name, blob_key = exclude
+            query = query.where(sa.not_(sa.and_(
+                blobs.c.artifact_id == artifact_id,
+                blobs.c.field_name == field_name,
+                blobs.c.key_hash == key_hash(blob_key),
+            )))
+        with self.db.read() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def artifacts_with_saving_blobs(self, type_name: str) -> list[dict[str, Any]]:
         with self.db.read() as conn:

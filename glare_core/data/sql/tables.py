@@ -152,3 +152,12 @@ blob_garbage = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=True),
 )
+
+# Per-project quota overrides (contract §21); configured values apply where no row exists.
+quotas = sa.Table(
+    "glare_quotas",
+    metadata,
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("quota_name", sa.String(255), primary_key=True),
+    sa.Column("quota_value", sa.BigInteger, nullable=False),
+)
