@@ -192,7 +192,9 @@ def register_components(api: Api, registry: TypeRegistry) -> None:
     components.schema("Artifact", ARTIFACT_SCHEMA)
     components.schema("ArtifactPatch", PATCH_SCHEMA)
     components.schema("ArtifactList", LIST_SCHEMA)
+    seen: set[type] = set()
     for artifact_type in [*registry.values(), registry.all_type]:
-        name = f"{artifact_type.type_name}Artifact"
-        if name not in components.schemas:
-            components.schema(name, schema=type(artifact_type).schema)
+        schema = type(artifact_type).schema
+        if schema not in seen:  # types may share a schema class; apispec wants it once
+            seen.add(schema)
+            components.schema(f"{artifact_type.type_name}Artifact", schema=schema)
