@@ -163,10 +163,14 @@ class BlobService:
                 }, touch=False)
         lock_key = artifact_lock_key(type_name, artifact_id)
         try:
+            changes: dict[str, Any] = {}
             stored, metered = self._stream(
                 context, artifact_type, record, spec, blob_key, body, store, location,
-                limit=limit, why=why, content_length=content_length,
+                limit=limit, why=why, content_length=content_length, changes=changes,
             )
+            # Field values the upload hooks derived from the data (e.g. a package
+            # manifest), validated before anything is committed.
+            field_changes = self.service.coerce_hook_changes(artifact_type, changes)
             with self.service.locker.hold(lock_key, wait=FINISH_LOCK_WAIT):
                 self._check_still_ours(data_api, artifact_id, spec, blob_key, location)
                 data_api.set_blob(artifact_id, field_name, blob_key, {
@@ -174,6 +178,10 @@ class BlobService:
                     "content_type": content_type, "location": location, "previous": None,
                     **metered.checksums,
                 })
+                if field_changes:
+                    current = data_api.get(artifact_id)
+                    data_api.update(artifact_id, {**field_changes, "updated_at": utcnow()},
+                                    revision=current["revision"])
                 saved = self.service.find(artifact_id, artifact_type)
         except BaseException as exc:
             self._roll_back(data_api, artifact_id, spec, blob_key, location, previous, exc)
@@ -190,12 +198,13 @@ class BlobService:
         self, context: RequestContext, artifact_type: ArtifactType, record: dict,
         spec: FieldSpec, blob_key: str | None, body: Iterable[bytes], store: BlobStore,
         location: str, *, limit: int, why: str, content_length: int | None,
+        changes: dict[str, Any],
     ) -> tuple[int, MeteredStream]:
         try:
             replaced = self._chain(
                 "glare_blob_pre_upload", "stream", body, artifact_type=artifact_type,
                 artifact=copy.deepcopy(record), field_name=spec.name, blob_key=blob_key,
-                context=context,
+                changes=changes, context=context,
             )
         except GlareError:
             raise

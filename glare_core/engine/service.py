@@ -369,6 +369,12 @@ class ArtifactService:
                 return True
         return False
 
+    def coerce_hook_changes(
+        self, artifact_type: ArtifactType, changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Validate field values a hook wants saved (hooks may set any non-blob field)."""
+        return self._coerced(artifact_type, changes)
+
     @staticmethod
     def _coerced(artifact_type: ArtifactType, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Validate values a hook put into ``changes`` like client input."""

@@ -227,7 +227,8 @@ glare_artifact_post_delete = _lifecycle_post("delete")
 @hookspec
 def glare_blob_pre_upload(
     artifact_type: ArtifactType, artifact: dict[str, Any], field_name: str,
-    blob_key: str | None, stream: Iterable[bytes], context: RequestContext,
+    blob_key: str | None, stream: Iterable[bytes], changes: dict[str, Any],
+    context: RequestContext,
 ) -> Iterable[bytes] | None:
     """Before blob data is stored; may replace the data stream (e.g. validate or convert it).
 
@@ -242,6 +243,8 @@ def glare_blob_pre_upload(
     :param field_name: the blob or folder field.
     :param blob_key: the folder key, or None for a blob field.
     :param stream: an iterable of byte chunks (the request body).
+    :param changes: field values to save with the blob if the upload succeeds (fill it in
+        the hook or while the returned stream is read, e.g. from a package manifest).
     :param context: the caller.
     :return: a replacement iterable of byte chunks, or None.
     """

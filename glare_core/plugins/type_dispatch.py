@@ -89,9 +89,10 @@ def glare_artifact_post_delete(artifact_type: Any, artifact: dict, context: Any)
 
 
 @hookimpl(tryfirst=True)
-def glare_blob_pre_upload(artifact_type, artifact, field_name, blob_key, stream, context):
+def glare_blob_pre_upload(artifact_type, artifact, field_name, blob_key, stream, changes,
+                          context):
     return artifact_type.pre_upload(artifact=artifact, field_name=field_name, blob_key=blob_key,
-                                    stream=stream, context=context)
+                                    stream=stream, changes=changes, context=context)
 
 
 @hookimpl(tryfirst=True)

@@ -251,9 +251,13 @@ class ArtifactType:
 
     def pre_upload(
         self, *, artifact: dict, field_name: str, blob_key: str | None,
-        stream: Iterable[bytes], context: RequestContext,
+        stream: Iterable[bytes], changes: dict, context: RequestContext,
     ) -> Iterable[bytes] | None:
-        """Before blob data is stored; return a replacement chunk iterable, or None."""
+        """Before blob data is stored; return a replacement chunk iterable, or None.
+
+        Field values put into ``changes`` (also while the returned stream is being read)
+        are saved with the blob when the upload succeeds.
+        """
         return None
 
     def post_upload(

@@ -14,22 +14,6 @@ from glare_core.types import versions
 from glare_core.types.fields import DEFAULT_MAX_STRING
 from glare_core.types.spec import FieldSpec
 
-# Base fields that are columns of glare_artifacts (tags and metadata are property rows).
-BASE_COLUMNS = (
-    "id",
-    "type_name",
-    "name",
-    "version",
-    "owner",
-    "visibility",
-    "status",
-    "description",
-    "display_type_name",
-    "created_at",
-    "updated_at",
-    "activated_at",
-)
-
 
 def value_column(spec: FieldSpec) -> str:
     """Name of the properties column that stores this field's scalars."""
@@ -54,11 +38,6 @@ def _is_enum(field_obj: Any) -> bool:
     from marshmallow import validate
 
     return any(isinstance(v, validate.OneOf) for v in field_obj.validators)
-
-
-def is_property(spec: FieldSpec) -> bool:
-    """True if the field is stored as property rows (not a column, not a blob)."""
-    return not spec.is_blob and spec.name not in BASE_COLUMNS
 
 
 def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]]:

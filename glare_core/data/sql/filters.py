@@ -1,9 +1,9 @@
-"""Translate listing filters, sort keys and markers into SQL expressions.
+"""Translate listing filters, sort keys and markers into SQL expressions for a layout.
 
-Base fields compare columns of ``glare_artifacts``. Type fields (and tags/metadata) are
+Fields stored as columns compare the column. Other fields (and tags/metadata) are
 ``EXISTS`` sub-queries on the properties table, so "a list has an element that..." and
-"a dict has a key..." are single index-backed conditions. Sorting by a type field uses one
-outer join; NULLs sort as the largest value (last ascending, first descending).
+"a dict has a key..." are single index-backed conditions. Sorting by a property field uses
+one outer join; NULLs sort as the largest value (last ascending, first descending).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from glare_core.data.query import Filter, ListQuery, Scope, SortKey
-from glare_core.data.sql.encoding import BASE_COLUMNS, value_column
-from glare_core.data.sql.tables import artifacts, properties
+from glare_core.data.sql.encoding import value_column
+from glare_core.data.sql.layout import SqlLayout
 from glare_core.types import versions
 
 _COMPARE = {
@@ -45,72 +45,85 @@ def _version_condition(
     return _compare(key_col, op, [versions.sort_key(operands[0])])
 
 
-def scope_condition(scope: Scope) -> ColumnElement[bool]:
-    if scope.see_all:
-        return sa.true()
-    public = artifacts.c.visibility == "public"
-    if scope.project_id is None:
-        return public
-    return sa.or_(public, artifacts.c.owner == scope.project_id)
+class QueryBuilder:
+    """SQL conditions and ordering over one layout's tables."""
 
+    def __init__(self, layout: SqlLayout) -> None:
+        self.layout = layout
+        self.artifacts = layout.artifacts
+        self.properties = layout.properties
 
-def filter_condition(flt: Filter) -> ColumnElement[bool]:
-    spec = flt.field
-    if flt.target == "nothing":
-        return sa.false()
-    if flt.target in ("tags_all", "tags_any"):
-        def has_tags(*tags: Any) -> ColumnElement[bool]:
-            return _property_exists("tags", properties.c.string_value.in_(list(tags)))
+    def scope_condition(self, scope: Scope) -> ColumnElement[bool]:
+        if scope.see_all:
+            return sa.true()
+        public = self.artifacts.c.visibility == "public"
+        if scope.project_id is None:
+            return public
+        return sa.or_(public, self.artifacts.c.owner == scope.project_id)
 
-        if flt.target == "tags_any":
-            return has_tags(*flt.operands)
-        return sa.and_(*(has_tags(tag) for tag in flt.operands))
+    def filter_condition(self, flt: Filter) -> ColumnElement[bool]:
+        spec = flt.field
+        props = self.properties
+        if flt.target == "nothing":
+            return sa.false()
+        if flt.target in ("tags_all", "tags_any"):
+            def has_tags(*tags: Any) -> ColumnElement[bool]:
+                return self._property_exists("tags", props.c.string_value.in_(list(tags)))
 
-    if spec.name in BASE_COLUMNS:
-        column = artifacts.c[spec.name]
-        if spec.name == "version":
-            return _version_condition(column, artifacts.c.version_key, flt.op, flt.operands)
-        return _compare(column, flt.op, flt.operands)
+            if flt.target == "tags_any":
+                return has_tags(*flt.operands)
+            return sa.and_(*(has_tags(tag) for tag in flt.operands))
 
-    if flt.target == "key":
-        return _property_exists(spec.name, _compare(properties.c.key_name, flt.op, flt.operands))
-    column = properties.c[value_column(spec)]
-    if spec.value_kind == "Version":
-        condition = _version_condition(column, properties.c.version_key, flt.op, flt.operands)
-    else:
-        condition = _compare(column, flt.op, flt.operands)
-    if flt.target == "dict_value":
-        condition = sa.and_(properties.c.key_name == flt.dict_key, condition)
-    return _property_exists(spec.name, condition)
+        if self.layout.is_column(spec):
+            column = self.artifacts.c[spec.name]
+            if spec.name == "version":
+                return _version_condition(column, self.artifacts.c.version_key, flt.op,
+                                          flt.operands)
+            return _compare(column, flt.op, flt.operands)
 
+        if flt.target == "key":
+            return self._property_exists(
+                spec.name, _compare(props.c.key_name, flt.op, flt.operands))
+        column = props.c[value_column(spec)]
+        if spec.value_kind == "Version":
+            condition = _version_condition(column, props.c.version_key, flt.op, flt.operands)
+        else:
+            condition = _compare(column, flt.op, flt.operands)
+        if flt.target == "dict_value":
+            condition = sa.and_(props.c.key_name == flt.dict_key, condition)
+        return self._property_exists(spec.name, condition)
 
-def _property_exists(name: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    return sa.exists(
-        sa.select(1).where(
-            properties.c.artifact_id == artifacts.c.id,
-            properties.c.name == name,
-            condition,
+    def _property_exists(self, name: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        props = self.properties
+        return sa.exists(
+            sa.select(1).where(
+                props.c.artifact_id == self.artifacts.c.id, props.c.name == name, condition
+            )
         )
-    )
 
+    def where_clause(self, query: ListQuery) -> ColumnElement[bool]:
+        """Type, scope, status and the filters: AND(and-filters) AND OR(or-filters)."""
+        art = self.artifacts
+        conditions = [art.c.type_name.in_(list(query.type_names)),
+                      self.scope_condition(query.scope)]
+        if not query.include_deleted:
+            conditions.append(art.c.status != "deleted")
+        and_filters = [self.filter_condition(f) for f in query.filters if f.combiner == "and"]
+        or_filters = [self.filter_condition(f) for f in query.filters if f.combiner == "or"]
+        conditions.extend(and_filters)
+        if or_filters:
+            conditions.append(sa.or_(*or_filters))
+        return sa.and_(*conditions)
 
-def where_clause(query: ListQuery) -> ColumnElement[bool]:
-    """Type, scope, status and the filters: AND(and-filters) AND OR(or-filters)."""
-    conditions = [artifacts.c.type_name.in_(list(query.type_names)), scope_condition(query.scope)]
-    if not query.include_deleted:
-        conditions.append(artifacts.c.status != "deleted")
-    and_filters = [filter_condition(f) for f in query.filters if f.combiner == "and"]
-    or_filters = [filter_condition(f) for f in query.filters if f.combiner == "or"]
-    conditions.extend(and_filters)
-    if or_filters:
-        conditions.append(sa.or_(*or_filters))
-    return sa.and_(*conditions)
+    def sort_plan(self, sort: Sequence[SortKey]) -> SortPlan:
+        return SortPlan(self.layout, sort)
 
 
 class SortPlan:
     """The ORDER BY expressions of a query plus how to read a marker's values for them."""
 
-    def __init__(self, sort: Sequence[SortKey]) -> None:
+    def __init__(self, layout: SqlLayout, sort: Sequence[SortKey]) -> None:
+        self.layout = layout
         self.joins: list[tuple[Any, ColumnElement[bool]]] = []
         # Each entry: (SQL expression, direction, function(marker record) -> value)
         self.keys: list[tuple[Any, str, Any]] = []
@@ -120,18 +133,18 @@ class SortPlan:
     def _add(self, key: SortKey) -> None:
         spec = key.field
         name = spec.name
+        art = self.layout.artifacts
         if name == "version":
             self.keys.append(
-                (artifacts.c.version_key, key.direction,
-                 lambda m: versions.sort_key(m["version"]))
+                (art.c.version_key, key.direction, lambda m: versions.sort_key(m["version"]))
             )
-            self.keys.append((artifacts.c.version, key.direction, lambda m: m["version"]))
-        elif name in BASE_COLUMNS:
-            self.keys.append((artifacts.c[name], key.direction, lambda m, n=name: m.get(n)))
+            self.keys.append((art.c.version, key.direction, lambda m: m["version"]))
+        elif self.layout.is_column(spec):
+            self.keys.append((art.c[name], key.direction, lambda m, n=name: m.get(n)))
         else:
-            alias = properties.alias(f"sort_{name}")
+            alias = self.layout.properties.alias(f"sort_{name}")
             self.joins.append(
-                (alias, sa.and_(alias.c.artifact_id == artifacts.c.id, alias.c.name == name))
+                (alias, sa.and_(alias.c.artifact_id == art.c.id, alias.c.name == name))
             )
             column = alias.c[value_column(spec)]
             if spec.value_kind == "Version":

@@ -17,9 +17,10 @@ from glare_core.data.api import DataAPI
 from glare_core.data.database import Database
 from glare_core.data.query import ListQuery, ListResult
 from glare_core.data.sql import encoding
-from glare_core.data.sql.filters import SortPlan, where_clause
-from glare_core.data.sql.tables import artifacts, blobs, properties
-from glare_core.errors import ArtifactNotFound, Conflict
+from glare_core.data.sql.filters import QueryBuilder
+from glare_core.data.sql.layout import COLUMN_KINDS, SqlLayout
+from glare_core.data.sql.tables import CORE_LAYOUT
+from glare_core.errors import ArtifactNotFound, Conflict, StartupError
 from glare_core.types import versions
 
 if TYPE_CHECKING:
@@ -34,29 +35,49 @@ def key_hash(blob_key: str | None) -> str:
 
 
 class SqlDataAPI(DataAPI):
-    """Artifacts of any number of types in the core SQL tables."""
+    """Artifacts of any number of types in SQL tables (the core's, or a plugin's layout)."""
 
-    def __init__(self, database: Database, types: Mapping[str, ArtifactType]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        types: Mapping[str, ArtifactType],
+        layout: SqlLayout = CORE_LAYOUT,
+    ) -> None:
         self.db = database
         self.types = types
+        self.layout = layout
+        self.query = QueryBuilder(layout)
+        self.art, self.props, self.blob_rows = layout.artifacts, layout.properties, layout.blobs
+
+    def check_types(self, type_names: tuple[str, ...]) -> None:
+        """Every type column of the layout must be a scalar field of each stored type."""
+        for type_name in type_names:
+            fields_ = self.types[type_name].fields
+            for column in self.layout.type_columns:
+                spec = fields_.get(column)
+                if spec is None or spec.kind not in COLUMN_KINDS:
+                    raise StartupError(
+                        f"Table {self.art.name} has a column '{column}' that is "
+                        f"not a {'/'.join(COLUMN_KINDS)} field of type {type_name}"
+                    )
 
     # ---- writes -------------------------------------------------------------------
 
     def create(self, type_name: str, values: Mapping[str, Any]) -> dict[str, Any]:
         artifact_type = self.types[type_name]
-        row = {name: values.get(name) for name in encoding.BASE_COLUMNS}
+        row = {name: values.get(name) for name in self.layout.columns}
         row["type_name"] = type_name
         row["version_key"] = versions.sort_key(values["version"])
         row["revision"] = 1
         prop_rows = []
         for spec in artifact_type.fields.values():
-            if encoding.is_property(spec):
+            if self.layout.is_property(spec):
                 prop_rows.extend(encoding.encode(values["id"], spec, values.get(spec.name)))
         try:
             with self.db.write() as conn:
-                conn.execute(artifacts.insert().values(row))
+                conn.execute(self.art.insert().values(row))
                 if prop_rows:
-                    conn.execute(properties.insert(), prop_rows)
+                    conn.execute(self.props.insert(), prop_rows)
         except IntegrityError as exc:
             raise _scope_conflict(exc) from None
         return self._require(values["id"])
@@ -68,12 +89,12 @@ class SqlDataAPI(DataAPI):
             with self.db.write() as conn:
                 type_name = self._type_name(conn, artifact_id)
                 artifact_type = self.types[type_name]
-                columns = {k: v for k, v in changes.items() if k in encoding.BASE_COLUMNS}
+                columns = {k: v for k, v in changes.items() if k in self.layout.columns}
                 if "version" in columns:
                     columns["version_key"] = versions.sort_key(columns["version"])
                 result = conn.execute(
-                    artifacts.update()
-                    .where(artifacts.c.id == artifact_id, artifacts.c.revision == revision)
+                    self.art.update()
+                    .where(self.art.c.id == artifact_id, self.art.c.revision == revision)
                     .values(**columns, revision=revision + 1)
                 )
                 if result.rowcount != 1:
@@ -82,16 +103,16 @@ class SqlDataAPI(DataAPI):
                     )
                 for name, value in changes.items():
                     spec = artifact_type.fields.get(name)
-                    if spec is None or not encoding.is_property(spec):
+                    if spec is None or not self.layout.is_property(spec):
                         continue
                     conn.execute(
-                        properties.delete().where(
-                            properties.c.artifact_id == artifact_id, properties.c.name == name
+                        self.props.delete().where(
+                            self.props.c.artifact_id == artifact_id, self.props.c.name == name
                         )
                     )
                     rows = encoding.encode(artifact_id, spec, value)
                     if rows:
-                        conn.execute(properties.insert(), rows)
+                        conn.execute(self.props.insert(), rows)
         except IntegrityError as exc:
             raise _scope_conflict(exc) from None
         return self._require(artifact_id)
@@ -99,9 +120,9 @@ class SqlDataAPI(DataAPI):
     def delete(self, artifact_id: str) -> None:
         with self.db.write() as conn:
             # Children first: not every SQLite connection enforces foreign keys.
-            conn.execute(properties.delete().where(properties.c.artifact_id == artifact_id))
-            conn.execute(blobs.delete().where(blobs.c.artifact_id == artifact_id))
-            conn.execute(artifacts.delete().where(artifacts.c.id == artifact_id))
+            conn.execute(self.props.delete().where(self.props.c.artifact_id == artifact_id))
+            conn.execute(self.blob_rows.delete().where(self.blob_rows.c.artifact_id == artifact_id))
+            conn.execute(self.art.delete().where(self.art.c.id == artifact_id))
 
     def set_blob(
         self,
@@ -114,28 +135,28 @@ class SqlDataAPI(DataAPI):
         touch: bool = True,
     ) -> None:
         target = sa.and_(
-            blobs.c.artifact_id == artifact_id,
-            blobs.c.field_name == field_name,
-            blobs.c.key_hash == key_hash(blob_key),
+            self.blob_rows.c.artifact_id == artifact_id,
+            self.blob_rows.c.field_name == field_name,
+            self.blob_rows.c.key_hash == key_hash(blob_key),
         )
         now = _utcnow()
         with self.db.write() as conn:
-            current = conn.execute(sa.select(blobs.c.status).where(target)).first()
+            current = conn.execute(sa.select(self.blob_rows.c.status).where(target)).first()
             if expect_status is not None:
                 found = current.status if current else "absent"
                 if found != expect_status:
                     raise Conflict(f"Blob is {found}, expected {expect_status}")
             # A blob change is a change of the artifact: new revision, new updated_at.
-            changes: dict[str, Any] = {"revision": artifacts.c.revision + 1}
+            changes: dict[str, Any] = {"revision": self.art.c.revision + 1}
             if touch:
                 changes["updated_at"] = now
             bumped = conn.execute(
-                artifacts.update().where(artifacts.c.id == artifact_id).values(**changes)
+                self.art.update().where(self.art.c.id == artifact_id).values(**changes)
             )
             if bumped.rowcount != 1:
                 raise ArtifactNotFound(f"Artifact {artifact_id} was not found")
             if blob is None:
-                conn.execute(blobs.delete().where(target))
+                conn.execute(self.blob_rows.delete().where(target))
                 return
             values = {k: blob.get(k) for k in BLOB_COLUMNS}
             values["external"] = bool(values["external"])
@@ -146,7 +167,7 @@ class SqlDataAPI(DataAPI):
             values["updated_at"] = now
             if current is None:
                 conn.execute(
-                    blobs.insert().values(
+                    self.blob_rows.insert().values(
                         artifact_id=artifact_id,
                         field_name=field_name,
                         blob_key=blob_key or "",
@@ -155,13 +176,13 @@ class SqlDataAPI(DataAPI):
                     )
                 )
             else:
-                conn.execute(blobs.update().where(target).values(**values))
+                conn.execute(self.blob_rows.update().where(target).values(**values))
 
     def count_artifacts(self, owner: str, type_names: tuple[str, ...]) -> int:
         with self.db.read() as conn:
             return conn.execute(
-                sa.select(sa.func.count()).select_from(artifacts).where(
-                    artifacts.c.owner == owner, artifacts.c.type_name.in_(list(type_names))
+                sa.select(sa.func.count()).select_from(self.art).where(
+                    self.art.c.owner == owner, self.art.c.type_name.in_(list(type_names))
                 )
             ).scalar_one()
 
@@ -172,17 +193,19 @@ class SqlDataAPI(DataAPI):
         exclude: tuple[str, str, str | None] | None = None,
     ) -> int:
         query = (
-            sa.select(sa.func.coalesce(sa.func.sum(blobs.c.size), 0))
-            .select_from(blobs.join(artifacts, artifacts.c.id == blobs.c.artifact_id))
-            .where(artifacts.c.owner == owner, artifacts.c.type_name.in_(list(type_names)),
-                   blobs.c.external.is_(False))
+            sa.select(sa.func.coalesce(sa.func.sum(self.blob_rows.c.size), 0))
+            .select_from(
+                self.blob_rows.join(self.art, self.art.c.id == self.blob_rows.c.artifact_id)
+            )
+            .where(self.art.c.owner == owner, self.art.c.type_name.in_(list(type_names)),
+                   self.blob_rows.c.external.is_(False))
         )
         if exclude is not None:
             artifact_id, field_name, blob_key = exclude
             query = query.where(sa.not_(sa.and_(
-                blobs.c.artifact_id == artifact_id,
-                blobs.c.field_name == field_name,
-                blobs.c.key_hash == key_hash(blob_key),
+                self.blob_rows.c.artifact_id == artifact_id,
+                self.blob_rows.c.field_name == field_name,
+                self.blob_rows.c.key_hash == key_hash(blob_key),
             )))
         with self.db.read() as conn:
             return int(conn.execute(query).scalar_one())
@@ -190,10 +213,11 @@ class SqlDataAPI(DataAPI):
     def artifacts_with_saving_blobs(self, type_name: str) -> list[dict[str, Any]]:
         with self.db.read() as conn:
             rows = conn.execute(
-                sa.select(artifacts).where(
-                    artifacts.c.type_name == type_name,
-                    artifacts.c.id.in_(
-                        sa.select(blobs.c.artifact_id).where(blobs.c.status == "saving")
+                sa.select(self.art).where(
+                    self.art.c.type_name == type_name,
+                    self.art.c.id.in_(
+                        sa.select(self.blob_rows.c.artifact_id)
+                        .where(self.blob_rows.c.status == "saving")
                     ),
                 )
             ).mappings().all()
@@ -202,11 +226,11 @@ class SqlDataAPI(DataAPI):
     def touch_blob(self, artifact_id: str, field_name: str, blob_key: str | None) -> None:
         with self.db.write() as conn:
             conn.execute(
-                blobs.update()
+                self.blob_rows.update()
                 .where(
-                    blobs.c.artifact_id == artifact_id,
-                    blobs.c.field_name == field_name,
-                    blobs.c.key_hash == key_hash(blob_key),
+                    self.blob_rows.c.artifact_id == artifact_id,
+                    self.blob_rows.c.field_name == field_name,
+                    self.blob_rows.c.key_hash == key_hash(blob_key),
                 )
                 .values(updated_at=_utcnow())
             )
@@ -216,7 +240,7 @@ class SqlDataAPI(DataAPI):
     def get(self, artifact_id: str) -> dict[str, Any] | None:
         with self.db.read() as conn:
             row = conn.execute(
-                sa.select(artifacts).where(artifacts.c.id == artifact_id)
+                sa.select(self.art).where(self.art.c.id == artifact_id)
             ).mappings().first()
             if row is None:
                 return None
@@ -233,37 +257,37 @@ class SqlDataAPI(DataAPI):
         exclude_id: str | None = None,
     ) -> bool:
         conditions = [
-            artifacts.c.type_name == type_name,
-            artifacts.c.name == name,
-            artifacts.c.version == version,
-            artifacts.c.visibility == visibility,
-            artifacts.c.status != "deleted",
+            self.art.c.type_name == type_name,
+            self.art.c.name == name,
+            self.art.c.version == version,
+            self.art.c.visibility == visibility,
+            self.art.c.status != "deleted",
         ]
         if owner is not None:
-            conditions.append(artifacts.c.owner == owner)
+            conditions.append(self.art.c.owner == owner)
         if exclude_id is not None:
-            conditions.append(artifacts.c.id != exclude_id)
+            conditions.append(self.art.c.id != exclude_id)
         with self.db.read() as conn:
-            found = conn.execute(sa.select(artifacts.c.id).where(*conditions).limit(1)).first()
+            found = conn.execute(sa.select(self.art.c.id).where(*conditions).limit(1)).first()
         return found is not None
 
     def list(self, query: ListQuery) -> ListResult:
-        where = where_clause(query)
-        plan = SortPlan(query.sort)
+        where = self.query.where_clause(query)
+        plan = self.query.sort_plan(query.sort)
         if query.latest:
             ranked = (
                 sa.select(
-                    artifacts.c.id,
+                    self.art.c.id,
                     sa.func.rank()
-                    .over(partition_by=artifacts.c.name, order_by=artifacts.c.version_key.desc())
+                    .over(partition_by=self.art.c.name, order_by=self.art.c.version_key.desc())
                     .label("rank"),
                 )
                 .where(where)
                 .subquery("ranked")
             )
-            where = artifacts.c.id.in_(sa.select(ranked.c.id).where(ranked.c.rank == 1))
-        count_query = sa.select(sa.func.count()).select_from(artifacts).where(where)
-        page_query = sa.select(artifacts).select_from(plan.apply_joins(artifacts)).where(where)
+            where = self.art.c.id.in_(sa.select(ranked.c.id).where(ranked.c.rank == 1))
+        count_query = sa.select(sa.func.count()).select_from(self.art).where(where)
+        page_query = sa.select(self.art).select_from(plan.apply_joins(self.art)).where(where)
         if query.marker is not None:
             page_query = page_query.where(plan.after_marker(query.marker))
         page_query = page_query.order_by(*plan.order_by()).limit(query.limit)
@@ -282,7 +306,7 @@ class SqlDataAPI(DataAPI):
 
     def _type_name(self, conn: Connection, artifact_id: str) -> str:
         type_name = conn.execute(
-            sa.select(artifacts.c.type_name).where(artifacts.c.id == artifact_id)
+            sa.select(self.art.c.type_name).where(self.art.c.id == artifact_id)
         ).scalar()
         if type_name is None:
             raise ArtifactNotFound(f"Artifact {artifact_id} was not found")
@@ -295,16 +319,17 @@ class SqlDataAPI(DataAPI):
         ids = [row["id"] for row in rows]
         props: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for prop in conn.execute(
-            sa.select(properties).where(properties.c.artifact_id.in_(ids))
+            sa.select(self.props).where(self.props.c.artifact_id.in_(ids))
         ).mappings():
             props[prop["artifact_id"]][prop["name"]].append(prop)
         blob_rows: dict[str, list] = defaultdict(list)
-        for blob in conn.execute(sa.select(blobs).where(blobs.c.artifact_id.in_(ids))).mappings():
+        blob_query = sa.select(self.blob_rows).where(self.blob_rows.c.artifact_id.in_(ids))
+        for blob in conn.execute(blob_query).mappings():
             blob_rows[blob["artifact_id"]].append(blob)
         records = []
         for row in rows:
             artifact_type = self.types.get(row["type_name"])
-            record: dict[str, Any] = {name: row[name] for name in encoding.BASE_COLUMNS}
+            record: dict[str, Any] = {name: row[name] for name in self.layout.columns}
             record["revision"] = row["revision"]
             if artifact_type is None:  # a type that is no longer enabled: base fields only
                 records.append(record)
@@ -315,7 +340,7 @@ class SqlDataAPI(DataAPI):
                     record[spec.name] = {}
                 elif spec.is_blob:
                     record[spec.name] = None
-                elif encoding.is_property(spec):
+                elif self.layout.is_property(spec):
                     record[spec.name] = encoding.decode(spec, own_props.get(spec.name, ()))
             for blob in blob_rows.get(row["id"], ()):
                 spec = artifact_type.fields.get(blob["field_name"])
