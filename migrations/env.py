@@ -1,7 +1,9 @@
 """Alembic environment: runs migrations on the Glare application's own database engine.
 
-Flask-Migrate calls this with the application context pushed; the engine and the core
-table metadata come from ``app.extensions["migrate"].db`` (a ``glare_core`` Database).
+It runs with the application context pushed (by glare_core.data.migrations or by
+Flask-Migrate); the engine and the core table metadata come from
+``app.extensions["migrate"].db``. The same environment runs plugins' histories: their
+versions folder and version table come from the Alembic config's attributes.
 """
 
 import logging
@@ -12,13 +14,16 @@ from flask import current_app
 log = logging.getLogger("alembic.env")
 config = context.config
 database = current_app.extensions["migrate"].db
-target_metadata = database.metadata
+version_table = config.attributes.get("version_table", "alembic_version")
+# Autogenerate compares with the core tables only; plugins write their scripts themselves.
+target_metadata = database.metadata if config.attributes.get("core", True) else None
 
 
 def run_migrations_offline() -> None:
     context.configure(
         url=str(database.engine.url),
         target_metadata=target_metadata,
+        version_table=version_table,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -31,6 +36,7 @@ def run_migrations_online() -> None:
     with database.engine.connect() as connection:
         # SQLite cannot ALTER most things in place; batch mode copies tables instead.
         options["render_as_batch"] = connection.dialect.name == "sqlite"
+        options["version_table"] = version_table
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():
             context.run_migrations()

@@ -18,7 +18,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from glare_core.app import create_app
 from glare_core.auth.policy import DEFAULT_RULES
-from glare_core.data.migrations import migrations_directory
+from glare_core.data.migrations import current_revisions, migrations_directory
+from glare_core.data.migrations import upgrade as upgrade_all
 from glare_core.engine.scrubber import scrub as scrub_deleted
 from glare_core.errors import StartupError
 
@@ -52,8 +53,9 @@ def db() -> None:
 @click.argument("revision", default="heads")
 @with_appcontext
 def upgrade(revision: str) -> None:
-    """Upgrade the schema (default: every branch to its latest revision)."""
-    flask_migrate.upgrade(directory=migrations_directory(), revision=revision)
+    """Upgrade the core schema (default: to its latest revision) and every plugin's."""
+    upgrade_all(current_app, revision)
+    show_revisions()
 
 
 @db.command()
@@ -67,15 +69,15 @@ def downgrade(revision: str) -> None:
 @db.command()
 @with_appcontext
 def current() -> None:
-    """Show the database's current revision(s)."""
-    flask_migrate.current(directory=migrations_directory())
+    """Show, per history (core and plugins), the database's and the latest revisions."""
+    show_revisions()
 
 
-@db.command()
-@with_appcontext
-def heads() -> None:
-    """Show the latest revision of every branch."""
-    flask_migrate.heads(directory=migrations_directory())
+def show_revisions() -> None:
+    for name, (in_db, latest) in current_revisions(current_app).items():
+        state = "up to date" if in_db == latest else "needs upgrade"
+        click.echo(f"{name}: database {sorted(in_db) or '-'}, latest {sorted(latest)} "
+                   f"({state})")
 
 
 @db.command()

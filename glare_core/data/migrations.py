@@ -1,9 +1,13 @@
-"""Schema migrations (Alembic through Flask-Migrate): locate the scripts, upgrade, check.
+"""Schema migrations (Alembic, with Flask-Migrate for the developer commands).
 
-The scripts live in the repository's top-level ``migrations/`` folder, installed as the
-``glare_migrations`` package. ``ensure_schema`` is what servers call at start: it applies
-pending migrations (or, with auto-migrate off, refuses to start on an old schema) under a
-file lock so several processes starting together migrate once.
+The core's scripts live in the repository's top-level ``migrations/`` folder (installed as
+the ``glare_migrations`` package). A plugin with its own tables ships its own versions
+folder and names it through the ``glare_migration_locations`` hook; each source is an
+independent Alembic history with its own version table (``alembic_version`` for the core,
+``alembic_version_<plugin>`` for a plugin), so installing, upgrading or uninstalling a
+plugin never disturbs the core's history. ``ensure_schema`` is what servers call at start:
+it applies pending migrations of every source (or, with auto-migrate off, refuses to start
+on an old schema) under a file lock so processes starting together migrate once.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import contextlib
 import fcntl
 import importlib.resources
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import flask_migrate
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -23,29 +29,66 @@ from flask import Flask
 from glare_core.errors import StartupError
 
 migrate = flask_migrate.Migrate()
+CORE = "glare_core"
+
+
+@dataclass(frozen=True)
+class MigrationSource:
+    """One Alembic history: the core's or a plugin's."""
+
+    name: str
+    versions: str
+    version_table: str
 
 
 def migrations_directory() -> str:
     return str(importlib.resources.files("glare_migrations"))
 
 
-def _script_directory(app: Flask) -> ScriptDirectory:
-    config = Config(str(Path(migrations_directory()) / "alembic.ini"))
+def sources(app: Flask) -> list[MigrationSource]:
+    """The core's history first, then every plugin's (from ``glare_migration_locations``)."""
+    found = [MigrationSource(CORE, str(Path(migrations_directory()) / "versions"),
+                             "alembic_version")]
+    pm = app.extensions["glare"].pm
+    for locations in pm.hook.glare_migration_locations(app=app):
+        for name, versions in locations or ():
+            found.append(MigrationSource(name, str(versions), f"alembic_version_{name}"))
+    return found
+
+
+def alembic_config(source: MigrationSource) -> Config:
+    """An Alembic config running the core's env.py over ``source``'s versions folder."""
+    config = Config()
     config.set_main_option("script_location", migrations_directory())
-    return ScriptDirectory.from_config(config)
+    config.set_main_option("version_locations", source.versions)
+    config.attributes["version_table"] = source.version_table
+    config.attributes["core"] = source.name == CORE
+    return config
 
 
 def upgrade(app: Flask, revision: str = "heads") -> None:
+    """Upgrade every source (``revision`` applies to the core; plugins go to their heads)."""
     with app.app_context():
-        flask_migrate.upgrade(directory=migrations_directory(), revision=revision)
+        for source in sources(app):
+            command.upgrade(alembic_config(source), revision if source.name == CORE else "heads")
+
+
+def current_revisions(app: Flask) -> dict[str, tuple[set[str], set[str]]]:
+    """source name → (revisions in the database, latest revisions of its scripts)."""
+    engine = app.extensions["glare"].database.engine
+    out = {}
+    with engine.connect() as conn:
+        for source in sources(app):
+            heads = set(ScriptDirectory.from_config(alembic_config(source)).get_heads())
+            context = MigrationContext.configure(
+                conn, opts={"version_table": source.version_table}
+            )
+            out[source.name] = (set(context.get_current_heads()), heads)
+    return out
 
 
 def schema_is_current(app: Flask) -> bool:
-    heads = set(_script_directory(app).get_heads())
-    engine = app.extensions["glare"].database.engine
-    with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return current == heads
+    return all(current == heads for current, heads in current_revisions(app).values())
 
 
 @contextlib.contextmanager

@@ -103,6 +103,19 @@ def glare_choose_blob_store(artifact_type: ArtifactType, field_name: str, app: F
 
 
 @hookspec
+def glare_migration_locations(app: Flask) -> list[tuple[str, str]]:
+    """Name the Alembic versions folders of the plugin's own tables.
+
+    All impls. Each (name, folder) is an independent history with its own version table
+    ``alembic_version_<name>``; ``glare-manage db upgrade`` (and the server at start-up)
+    applies it after the core's. Scripts in the folder start with ``down_revision = None``.
+
+    :param app: the Flask application.
+    :return: a list of (history name, path of the versions folder).
+    """
+
+
+@hookspec
 def glare_startup(app: Flask) -> None:
     """Called once after the app is fully wired (types, storage, routes).
 

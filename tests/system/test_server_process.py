@@ -8,7 +8,14 @@ import threading
 from pathlib import Path
 
 import requests
+from alembic.script import ScriptDirectory
 
+from glare_core.data.migrations import (
+    CORE,
+    MigrationSource,
+    alembic_config,
+    migrations_directory,
+)
 from tests.system.conftest import MEMBER
 
 SAMPLE = "/artifacts/sample_artifact"
@@ -21,7 +28,9 @@ def test_first_start_creates_the_database_and_serves(start_server, tmp_path: Pat
     assert (data_dir / "glare.db").exists()
     with sqlite3.connect(data_dir / "glare.db") as db:
         (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
-    assert revision == "0001"
+    core = MigrationSource(CORE, str(Path(migrations_directory()) / "versions"),
+                           "alembic_version")
+    assert {revision} == set(ScriptDirectory.from_config(alembic_config(core)).get_heads())
     versions = requests.get(f"{server.url}/versions", timeout=5)
     assert versions.status_code == 300
     created = requests.post(f"{server.url}{SAMPLE}", json={"name": "smoke", "version": "2"},
