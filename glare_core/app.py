@@ -108,6 +108,9 @@ def create_app(
         data_api = pm.hook.glare_get_data_api(artifact_type=artifact_type, app=app)
         if data_api is None:
             raise StartupError(f"No data API for artifact type '{name}'")
+        check_types = getattr(data_api, "check_types", None)
+        if check_types is not None:
+            check_types((name,))
         state.data_apis[name] = data_api
     locker = Locker(
         SqlLockStore(database, stale_after=settings["GLARE_LOCK_STALE_AFTER"]),

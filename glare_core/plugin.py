@@ -6,11 +6,15 @@ a new minor version adds names or hook arguments, a new major version removes or
 them (after one minor release of deprecation).
 """
 
+from typing import Any
+
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from glare_core.auth.context import RequestContext
 from glare_core.data.api import DATA_API_VERSION, DataAPI
 from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
+from glare_core.data.sql.layout import SqlLayout, make_layout, new_metadata
+from glare_core.data.sql.store import SqlDataAPI
 from glare_core.errors import (
     BadRequest,
     Conflict,
@@ -34,6 +38,20 @@ from glare_core.types.validators import (
 
 PLUGIN_API_VERSION = "1.0"
 
+
+def sql_data_api(app: Any, layout: SqlLayout, key: str | None = None) -> SqlDataAPI:
+    """The core's SQL data API over a plugin's own tables (built with ``make_layout``).
+
+    Several types of one plugin can share the returned instance: pass the same ``key``.
+    The tables are created by the plugin's migrations (``glare_migration_locations``).
+    """
+    state = app.extensions["glare"]
+    cache = app.extensions.setdefault("glare_sql_data_apis", {})
+    cache_key = key or layout.artifacts.name
+    if cache_key not in cache:
+        cache[cache_key] = SqlDataAPI(state.database, state.registry, layout)
+    return cache[cache_key]
+
 __all__ = [
     "PLUGIN_API_VERSION",
     "DATA_API_VERSION",
@@ -44,6 +62,11 @@ __all__ = [
     "FieldSpec",
     "RequestContext",
     "DataAPI",
+    "SqlDataAPI",
+    "SqlLayout",
+    "make_layout",
+    "new_metadata",
+    "sql_data_api",
     "Filter",
     "ListQuery",
     "ListResult",

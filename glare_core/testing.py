@@ -134,9 +134,10 @@ def replace_op(path: str, value: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def glare_template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database file with every migration applied (built once per session)."""
+    """A SQLite database with every migration applied, the core's and those of every
+    installed plugin (built once per session)."""
     data_dir = tmp_path_factory.mktemp("glare-template")
-    app = create_app({"GLARE_DATA_DIR": str(data_dir)}, autoload=False)
+    app = create_app({"GLARE_DATA_DIR": str(data_dir)}, autoload=True)
     ensure_schema(app)
     app.extensions["glare"].database.dispose()
     return data_dir / "glare.db"

@@ -4,39 +4,20 @@ Q14-Q16, §31 #3)."""
 from __future__ import annotations
 
 import re
-from http import HTTPStatus
 from typing import Any
 
 import jsonschema
 import pytest
 
+from tests.api.helpers import (
+    ACTIVATE,
+    BASE_FIELDS,
+    PUBLISH,
+    SAMPLE_FIELDS,
+    assert_envelope,
+    make_public,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
-
-ACTIVATE = [
-    {"op": "replace", "path": "/string_required", "value": "x"},
-    {"op": "replace", "path": "/status", "value": "active"},
-]
-PUBLISH = [{"op": "replace", "path": "/visibility", "value": "public"}]
-
-
-def assert_envelope(response: Any, status: int, error_type: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert isinstance(body["explanation"], str) and body["explanation"]
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    return body
-
-
-def make_public(owner, admin, name: str = "pub") -> dict:
-    art = owner.create(SAMPLE, name=name)
-    owner.update(SAMPLE, art["id"], *ACTIVATE)
-    return admin.update(SAMPLE, art["id"], *PUBLISH)
-
 
 # =============================================================================================
 # noauth mode (the default strategy)
@@ -277,17 +258,6 @@ class TestTrustedAuthAnonymous:
 # Schemas (§7.1, §19, §28, §31 #3)
 # =============================================================================================
 
-BASE_FIELDS = {
-    "id", "name", "owner", "status", "created_at", "updated_at", "activated_at",
-    "description", "tags", "metadata", "visibility", "version", "display_type_name",
-}
-SAMPLE_FIELDS = {
-    "blob", "small_blob", "link1", "link2", "bool1", "bool2", "int1", "int2", "float1",
-    "float2", "str1", "list_of_str", "list_of_int", "dict_of_str", "dict_of_int",
-    "dict_of_links", "list_of_links", "dict_of_blobs", "string_mutable", "string_regex",
-    "string_required", "string_validators", "int_validators", "list_validators",
-    "dict_validators", "system_attribute", "metadata_attribute",
-}
 SYSTEM_FIELDS = {"id", "owner", "created_at", "updated_at", "activated_at",
                  "display_type_name", "system_attribute"}
 NUMERIC_OPS = ["eq", "neq", "in", "gt", "gte", "lt", "lte"]

@@ -9,7 +9,6 @@ Every test runs with the ``file`` store and with the ``database`` store (§31 #1
 from __future__ import annotations
 
 import hashlib
-from http import HTTPStatus
 from typing import Any
 
 import glare_sample_artifact
@@ -18,83 +17,24 @@ import pytest
 from glare_core.errors import Forbidden
 from glare_core.plugin import hookimpl
 from glare_core.testing import replace_op
+from tests.api.helpers import (
+    DATA27,
+    LOCATION,
+    MISSING_ID,
+    activate,
+    assert_error,
+    digests,
+    publish,
+    upload_ok,
+    url,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
 
-LOCATION = "application/vnd+openstack.glare-custom-location+json"
-ACTIVATE = [replace_op("/string_required", "x"), replace_op("/status", "active")]
-DATA27 = b"0123456789abcdefghijklmnopq"  # §31 #124
-assert len(DATA27) == 27
-MISSING_ID = "00000000-0000-0000-0000-000000000000"
-
-ERROR_TYPES = {
-    400: {"BadRequest", "InvalidParameterValue"},
-    403: {"Forbidden", "PolicyException"},
-    404: {"NotFound", "ArtifactNotFound", "TypeNotFound"},
-    409: {"Conflict"},
-    416: {"RequestRangeNotSatisfiable"},
-}
-
-
-# ---- store parametrization (§31 #148) ---------------------------------------------------
-
-
-@pytest.fixture(params=["file", "database"])
-def store_name(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def extra_settings() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def glare_settings(store_name: str, extra_settings: dict[str, Any]) -> dict[str, Any]:
-    return {"GLARE_DEFAULT_STORE": store_name, **extra_settings}
+# Every test runs once per store (§31 #148); see store_name in tests/api/conftest.py.
+pytestmark = pytest.mark.usefixtures("store_name")
 
 
 # ---- helpers ----------------------------------------------------------------------------
-
-
-def url(artifact_id: str, path: str = "") -> str:
-    return f"{SAMPLE_URL}/{artifact_id}" + (f"/{path}" if path else "")
-
-
-def digests(data: bytes) -> dict[str, str]:
-    return {
-        "md5": hashlib.md5(data).hexdigest(),
-        "sha1": hashlib.sha1(data).hexdigest(),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
-
-
-def assert_error(response: Any, status: int, error_type: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body is not None, response.get_data(as_text=True)
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert body["error"]["message"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    else:
-        assert body["error"]["type"] in ERROR_TYPES[status]
-    return body
-
-
-def upload_ok(client: Any, artifact_id: str, path: str, data: bytes,
-              content_type: str = "application/octet-stream") -> dict:
-    response = client.put(url(artifact_id, path), data=data, content_type=content_type)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def activate(client: Any, artifact_id: str) -> dict:
-    return client.update(SAMPLE, artifact_id, *ACTIVATE)
-
-
-def publish(admin: Any, artifact_id: str) -> dict:
-    return admin.update(SAMPLE, artifact_id, replace_op("/visibility", "public"))
 
 
 def deactivate(admin: Any, artifact_id: str) -> dict:

@@ -9,7 +9,6 @@ location never puts data into a store.
 from __future__ import annotations
 
 import hashlib
-from http import HTTPStatus
 from typing import Any
 
 import glare_sample_artifact
@@ -18,69 +17,29 @@ import pytest
 from glare_core.errors import Forbidden
 from glare_core.plugin import hookimpl
 from glare_core.testing import replace_op
+from tests.api.helpers import (
+    LOCATION,
+    MISSING_ID,
+    activate,
+    assert_error,
+    publish,
+    set_saving,
+    stored,
+    upload_ok,
+    url,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
 
-LOCATION = "application/vnd+openstack.glare-custom-location+json"
-ACTIVATE = [replace_op("/string_required", "x"), replace_op("/status", "active")]
-MISSING_ID = "00000000-0000-0000-0000-000000000000"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 EXTERNAL = {"url": "http://example.com/blob.bin", "md5": MD5, "sha1": SHA1, "sha256": SHA256}
 
-ERROR_TYPES = {
-    400: {"BadRequest", "InvalidParameterValue"},
-    403: {"Forbidden", "PolicyException"},
-    404: {"NotFound", "ArtifactNotFound", "TypeNotFound"},
-    409: {"Conflict"},
-}
-
-
-# ---- store parametrization (§31 #148) ---------------------------------------------------
-
-
-@pytest.fixture(params=["file", "database"])
-def store_name(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def extra_settings() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def glare_settings(store_name: str, extra_settings: dict[str, Any]) -> dict[str, Any]:
-    return {"GLARE_DEFAULT_STORE": store_name, **extra_settings}
+# Every test runs once per store (§31 #148); see store_name in tests/api/conftest.py.
+pytestmark = pytest.mark.usefixtures("store_name")
 
 
 # ---- helpers ----------------------------------------------------------------------------
-
-
-def url(artifact_id: str, path: str = "") -> str:
-    return f"{SAMPLE_URL}/{artifact_id}" + (f"/{path}" if path else "")
-
-
-def assert_error(response: Any, status: int, error_type: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body is not None, response.get_data(as_text=True)
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert body["error"]["message"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    else:
-        assert body["error"]["type"] in ERROR_TYPES[status]
-    return body
-
-
-def stored(app: Any) -> set[tuple[str, str]]:
-    """Every piece of data held by the two local stores."""
-    stores = app.extensions["glare"].stores.by_name
-    files = {("file", path.name) for path in stores["file"].stored_files()}
-    rows = {("database", blob_id) for blob_id in stores["database"].stored_ids()}
-    return files | rows
 
 
 def put_location(client: Any, artifact_id: str, path: str, body: Any,
@@ -94,13 +53,6 @@ def put_raw_location(client: Any, artifact_id: str, path: str, raw: bytes) -> An
 
 def location_ok(client: Any, artifact_id: str, path: str, body: Any) -> dict:
     response = put_location(client, artifact_id, path, body)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def upload_ok(client: Any, artifact_id: str, path: str, data: bytes) -> dict:
-    response = client.put(url(artifact_id, path), data=data,
-                          content_type="application/octet-stream")
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
@@ -126,21 +78,6 @@ def internal_blob(artifact_id: str, path: str, body: dict) -> dict:
 def blob_of(artifact: dict, path: str) -> Any:
     field, _, key = path.partition("/")
     return artifact[field] if not key else artifact[field].get(key)
-
-
-def activate(client: Any, artifact_id: str) -> dict:
-    return client.update(SAMPLE, artifact_id, *ACTIVATE)
-
-
-def publish(admin: Any, artifact_id: str) -> dict:
-    return admin.update(SAMPLE, artifact_id, replace_op("/visibility", "public"))
-
-
-def set_saving(app: Any, artifact_id: str, field: str, key: str | None = None) -> None:
-    app.extensions["glare"].service.data_apis[SAMPLE].set_blob(artifact_id, field, key, {
-        "status": "saving", "external": False, "size": 10, "content_type": "x",
-        "location": "file:none", "previous": None,
-    })
 
 
 # ---- external locations (§7.8, §31 #126, #127) ---------------------------------------------

@@ -9,10 +9,8 @@ nothing new and the previous blob untouched.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import time
-from http import HTTPStatus
 from typing import Any
 
 import glare_sample_artifact
@@ -24,54 +22,26 @@ from glare_core.blobs.base import BlobWriteError
 from glare_core.errors import Conflict, Forbidden, RequestTooLarge
 from glare_core.plugin import hookimpl
 from glare_core.testing import replace_op
+from tests.api.helpers import (
+    ACTIVATE,
+    DATA27,
+    LOCATION,
+    activate,
+    assert_error,
+    digests,
+    publish,
+    set_saving,
+    stored,
+    upload_ok,
+    url,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
 
-LOCATION = "application/vnd+openstack.glare-custom-location+json"
-ACTIVATE = [replace_op("/string_required", "x"), replace_op("/status", "active")]
-DATA27 = b"0123456789abcdefghijklmnopq"  # §31 #124: 27 bytes
-assert len(DATA27) == 27
-
-ERROR_TYPES = {
-    400: {"BadRequest", "InvalidParameterValue"},
-    403: {"Forbidden", "PolicyException"},
-    404: {"NotFound", "ArtifactNotFound", "TypeNotFound"},
-    409: {"Conflict"},
-    413: {"RequestEntityTooLarge"},
-}
-
-
-# ---- store parametrization (§31 #148) ---------------------------------------------------
-
-
-@pytest.fixture(params=["file", "database"])
-def store_name(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def extra_settings() -> dict[str, Any]:
-    """Settings a test class adds on top of the store choice."""
-    return {}
-
-
-@pytest.fixture
-def glare_settings(store_name: str, extra_settings: dict[str, Any]) -> dict[str, Any]:
-    return {"GLARE_DEFAULT_STORE": store_name, **extra_settings}
+# Every test runs once per store (§31 #148); see store_name in tests/api/conftest.py.
+pytestmark = pytest.mark.usefixtures("store_name")
 
 
 # ---- helpers ----------------------------------------------------------------------------
-
-
-def url(artifact_id: str, path: str = "") -> str:
-    return f"{SAMPLE_URL}/{artifact_id}" + (f"/{path}" if path else "")
-
-
-def digests(data: bytes) -> dict[str, str]:
-    return {
-        "md5": hashlib.md5(data).hexdigest(),
-        "sha1": hashlib.sha1(data).hexdigest(),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
 
 
 def uploaded_blob(artifact_id: str, path: str, data: bytes, content_type: str) -> dict:
@@ -84,28 +54,6 @@ def uploaded_blob(artifact_id: str, path: str, data: bytes, content_type: str) -
         "status": "active",
         "content_type": content_type,
     }
-
-
-def assert_error(response: Any, status: int, error_type: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body is not None, response.get_data(as_text=True)
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert body["error"]["message"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    else:
-        assert body["error"]["type"] in ERROR_TYPES[status]
-    return body
-
-
-def stored(app: Any) -> set[tuple[str, str]]:
-    """Every piece of data held by the two local stores, as (store, blob id)."""
-    stores = app.extensions["glare"].stores.by_name
-    files = {("file", path.name) for path in stores["file"].stored_files()}
-    rows = {("database", blob_id) for blob_id in stores["database"].stored_ids()}
-    return files | rows
 
 
 def stored_in(app: Any, store_name: str) -> set[str]:
@@ -125,33 +73,10 @@ def put_data(client: Any, artifact_id: str, path: str, data: bytes,
     return client.put(url(artifact_id, path), data=data, content_type=content_type, **kwargs)
 
 
-def upload_ok(client: Any, artifact_id: str, path: str, data: bytes,
-              content_type: str = "application/octet-stream") -> dict:
-    response = put_data(client, artifact_id, path, data, content_type)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
 def download(client: Any, artifact_id: str, path: str) -> bytes:
     response = client.get(url(artifact_id, path))
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.data
-
-
-def set_saving(app: Any, artifact_id: str, field: str, key: str | None = None) -> None:
-    """Simulate an upload in progress (§31 #130)."""
-    app.extensions["glare"].service.data_apis[SAMPLE].set_blob(artifact_id, field, key, {
-        "status": "saving", "external": False, "size": 10, "content_type": "x",
-        "location": "file:none", "previous": None,
-    })
-
-
-def activate(client: Any, artifact_id: str) -> dict:
-    return client.update(SAMPLE, artifact_id, *ACTIVATE)
-
-
-def publish(admin: Any, artifact_id: str) -> dict:
-    return admin.update(SAMPLE, artifact_id, replace_op("/visibility", "public"))
 
 
 class TrackingStream(io.BytesIO):

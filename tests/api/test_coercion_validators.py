@@ -3,18 +3,12 @@ through both create (POST) and update (PATCH) of ``sample_artifact``."""
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 import pytest
 
+from tests.api.helpers import add, assert_error, replace, url
 from tests.conftest import SAMPLE, SAMPLE_URL
-
-# §5.2: the error.type values each status may carry.
-ERROR_TYPES = {
-    400: {"BadRequest", "InvalidParameterValue", "InvalidFilterOperatorValue"},
-    403: {"Forbidden", "PolicyException"},
-}
 
 
 class Rejected:
@@ -26,18 +20,6 @@ class Rejected:
 
 REJECTED = Rejected()
 VIA = ["create", "patch"]
-
-
-def assert_error(response: Any, status: int) -> dict:
-    """The response is a §5.1 error envelope with the given status."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body is not None, response.get_data(as_text=True)
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert body["error"]["type"] in ERROR_TYPES[status]
-    return body
 
 
 def assert_same(actual: Any, expected: Any) -> None:
@@ -55,18 +37,6 @@ def assert_same(actual: Any, expected: Any) -> None:
         assert actual == expected
 
 
-def replace(path: str, value: Any) -> dict:
-    return {"op": "replace", "path": path, "value": value}
-
-
-def add(path: str, value: Any) -> dict:
-    return {"op": "add", "path": path, "value": value}
-
-
-def url(artifact: dict) -> str:
-    return f"{SAMPLE_URL}/{artifact['id']}"
-
-
 def write(client: Any, via: str, field: str, value: Any) -> tuple[Any, dict | None]:
     """Set ``field`` to ``value`` at create or with a PATCH replace on a fresh artifact.
 
@@ -75,7 +45,7 @@ def write(client: Any, via: str, field: str, value: Any) -> tuple[Any, dict | No
     if via == "create":
         return client.post(SAMPLE_URL, {"name": "coerce", field: value}), None
     before = client.create(SAMPLE, name="coerce")
-    return client.patch(url(before), [replace(f"/{field}", value)]), before
+    return client.patch(url(before["id"]), [replace(f"/{field}", value)]), before
 
 
 def check(client: Any, via: str, field: str, value: Any, expected: Any) -> None:
@@ -205,14 +175,14 @@ def test_create_with_null_gives_default(user1, field, expected):
 def test_replace_non_nullable_with_null_is_400(user1, field):
     """Item 69, §9.2: non-nullable fields → 400 on null."""
     created = user1.create(SAMPLE, name="nn")
-    assert_error(user1.patch(url(created), [replace(f"/{field}", None)]), 400)
+    assert_error(user1.patch(url(created["id"]), [replace(f"/{field}", None)]), 400)
     assert user1.show(SAMPLE, created["id"]) == created
 
 
 def test_replace_id_with_null_is_403(user1):
     """Item 69: /id null → 403 (system field)."""
     created = user1.create(SAMPLE, name="nn")
-    assert_error(user1.patch(url(created), [replace("/id", None)]), 403)
+    assert_error(user1.patch(url(created["id"]), [replace("/id", None)]), 403)
 
 
 # ---- validators (items 47-52; §9.4) -----------------------------------------------------------
@@ -303,7 +273,7 @@ def three(user1) -> dict:
 ])
 def test_list_validators_rejections(user1, three, operation):
     """Item 51: max 3 items and strict uniqueness, checked on the whole list after the op."""
-    assert_error(user1.patch(url(three), [operation]), 400)
+    assert_error(user1.patch(url(three["id"]), [operation]), 400)
     assert user1.show(SAMPLE, three["id"])["list_validators"] == ["a", "b", "c"]
 
 
@@ -332,7 +302,7 @@ def two_keys(user1) -> dict:
 ])
 def test_dict_validators_rejections(user1, two_keys, operation):
     """Item 52: only keys abc/def/ghi/jkl, at most 3 keys."""
-    assert_error(user1.patch(url(two_keys), [operation]), 400)
+    assert_error(user1.patch(url(two_keys["id"]), [operation]), 400)
     assert user1.show(SAMPLE, two_keys["id"])["dict_validators"] == {"abc": "1", "def": "2"}
 
 
@@ -341,7 +311,7 @@ def test_dict_validators_accepted_changes_and_fourth_key(user1, two_keys):
     3 allowed keys → 200."""
     body = user1.update(SAMPLE, two_keys["id"], add("/dict_validators/ghi", "3"))
     assert body["dict_validators"] == {"abc": "1", "def": "2", "ghi": "3"}
-    assert_error(user1.patch(url(two_keys), [add("/dict_validators/jkl", "4")]), 400)
+    assert_error(user1.patch(url(two_keys["id"]), [add("/dict_validators/jkl", "4")]), 400)
     body = user1.update(SAMPLE, two_keys["id"], replace("/dict_validators/abc", "new"))
     assert body["dict_validators"] == {"abc": "new", "def": "2", "ghi": "3"}
     body = user1.update(SAMPLE, two_keys["id"],
@@ -356,8 +326,8 @@ def test_validators_apply_to_mutable_fields_after_activation(user1):
     created = user1.create(SAMPLE, name="act")
     user1.update(SAMPLE, created["id"], replace("/string_required", "x"),
                  replace("/status", "active"))
-    assert_error(user1.patch(url(created), [replace("/string_mutable", LONG)]), 400)
-    assert_error(user1.patch(url(created), [replace("/description", "d" * 4097)]), 400)
-    assert_error(user1.patch(url(created), [add("/tags/-", "a/b")]), 400)
+    assert_error(user1.patch(url(created["id"]), [replace("/string_mutable", LONG)]), 400)
+    assert_error(user1.patch(url(created["id"]), [replace("/description", "d" * 4097)]), 400)
+    assert_error(user1.patch(url(created["id"]), [add("/tags/-", "a/b")]), 400)
     shown = user1.show(SAMPLE, created["id"])
     assert (shown["string_mutable"], shown["description"], shown["tags"]) == (None, "", [])

@@ -3,41 +3,25 @@
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
-from http import HTTPStatus
 from typing import Any
 
 import pytest
 
 from glare_core.plugin import ArtifactType, BaseArtifactSchema, fields, hookimpl
+from tests.api.helpers import (
+    BASE_FIELDS,
+    SAMPLE_FIELDS,
+    TIMESTAMP,
+    activate,
+    assert_error,
+    link_to,
+    publish,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
 
-# §5.2: the error.type values each status may carry.
-ERROR_TYPES = {
-    400: {"BadRequest", "InvalidParameterValue", "InvalidFilterOperatorValue"},
-    401: {"Unauthorized"},
-    403: {"Forbidden", "PolicyException"},
-    404: {"NotFound", "ArtifactNotFound", "TypeNotFound"},
-    409: {"Conflict"},
-    415: {"UnsupportedMediaType"},
-}
-
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
 # §8 base fields + §28 sample fields + the computed key of the test type (§10.1).
-BASE_FIELDS = {
-    "id", "name", "owner", "status", "created_at", "updated_at", "activated_at",
-    "description", "tags", "metadata", "visibility", "version", "display_type_name",
-}
-SAMPLE_FIELDS = {
-    "blob", "small_blob", "link1", "link2", "bool1", "bool2", "int1", "int2", "float1",
-    "float2", "str1", "list_of_str", "list_of_int", "dict_of_str", "dict_of_int",
-    "dict_of_links", "list_of_links", "dict_of_blobs", "string_mutable", "string_regex",
-    "string_required", "string_validators", "int_validators", "list_validators",
-    "dict_validators", "system_attribute", "metadata_attribute",
-}
 OUTPUT_KEYS = BASE_FIELDS | SAMPLE_FIELDS | {"__some_meta_information__"}
 
 # Values of a freshly created artifact that the caller did not supply (§7.3, §8, §28).
@@ -78,39 +62,6 @@ CREATE_DEFAULTS: dict[str, Any] = {
     "system_attribute": "default",
     "metadata_attribute": "default",
 }
-
-
-def assert_error(response: Any, status: int, error_type: str | None = None) -> dict:
-    """The response is a §5.1 error envelope with the given status (and error.type)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body is not None, response.get_data(as_text=True)
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert isinstance(body["explanation"], str)
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    else:
-        assert body["error"]["type"] in ERROR_TYPES[status]
-    return body
-
-
-def activate(client: Any, artifact_id: str) -> dict:
-    return client.update(
-        SAMPLE, artifact_id,
-        {"op": "replace", "path": "/string_required", "value": "x"},
-        {"op": "replace", "path": "/status", "value": "active"},
-    )
-
-
-def publish(admin: Any, artifact_id: str) -> dict:
-    return admin.update(SAMPLE, artifact_id,
-                        {"op": "replace", "path": "/visibility", "value": "public"})
-
-
-def link_to(artifact: dict) -> str:
-    return f"/artifacts/{SAMPLE}/{artifact['id']}"
 
 
 # ---- transport: media type and body shape (§7.3, §2, §5.3; items 5, 6) --------------------

@@ -6,9 +6,7 @@ Contract §7.4-§7.6, §11, §12, §18, §24 and §31 #23-#29, #71-#88, #112, #1
 
 from __future__ import annotations
 
-import re
 import time
-from http import HTTPStatus
 from typing import Any
 
 import glare_sample_artifact
@@ -18,41 +16,21 @@ from glare_core.app import create_app
 from glare_core.engine.scrubber import scrub
 from glare_core.plugin import ArtifactType, BaseArtifactSchema, fields, hookimpl
 from glare_core.testing import GlareClient
+from tests.api.helpers import (
+    ACTIVATE,
+    BASE_FIELDS,
+    PUBLISH,
+    TIMESTAMP,
+    assert_envelope,
+    make_public,
+    op,
+    url,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
-
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-BASE_FIELDS = {
-    "id", "name", "owner", "status", "created_at", "updated_at", "activated_at",
-    "description", "tags", "metadata", "visibility", "version", "display_type_name",
-}
-
-
-def url(artifact_id: str, type_name: str = SAMPLE) -> str:
-    return f"/artifacts/{type_name}/{artifact_id}"
-
-
-def op(path: str, value: Any, kind: str = "replace") -> dict[str, Any]:
-    return {"op": kind, "path": path, "value": value}
 
 
 def status_op(value: Any, kind: str = "replace") -> dict[str, Any]:
     return op("/status", value, kind)
-
-
-ACTIVATE = [op("/string_required", "x"), status_op("active")]
-PUBLISH = [op("/visibility", "public")]
-
-
-def assert_envelope(response: Any, status: int, error_type: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    return body
 
 
 def ids(listing: dict) -> set[str]:
@@ -69,11 +47,6 @@ def bring_to(owner: GlareClient, admin: GlareClient, status: str, **fields_: Any
         art = admin.update(SAMPLE, art["id"], status_op("deactivated"))
     assert art["status"] == status
     return art
-
-
-def make_public(owner: GlareClient, admin: GlareClient, **fields_: Any) -> dict:
-    art = bring_to(owner, admin, "active", **fields_)
-    return admin.update(SAMPLE, art["id"], *PUBLISH)
 
 
 # ---- a second type for cross-type cases (§31 #25, #27, #28, #141) --------------------------
@@ -134,13 +107,13 @@ def test_show_unknown_id_is_404(user1, bad_id):
 
 def test_show_unknown_type_is_404(user1):
     art = user1.create(SAMPLE, name="x")
-    assert_envelope(user1.get(url(art["id"], "no_such_type")), 404, "TypeNotFound")
+    assert_envelope(user1.get(url(art["id"], type_name="no_such_type")), 404, "TypeNotFound")
 
 
 def test_show_through_all(user1):
     """§31 #25 (second half): /artifacts/all/{id} shows the artifact."""
     art = user1.create(SAMPLE, name="through-all")
-    shown = user1.get(url(art["id"], "all"))
+    shown = user1.get(url(art["id"], type_name="all"))
     assert shown.status_code == 200
     body = shown.get_json()
     assert body["id"] == art["id"]
@@ -220,7 +193,7 @@ class TestTwoTypes:
     def test_show_through_another_type_is_404(self, user1):
         """§31 #25."""
         art = user1.create(SAMPLE, name="typed")
-        other = url(art["id"], "plain_things")
+        other = url(art["id"], type_name="plain_things")
         assert_envelope(user1.get(other), 404)
         assert_envelope(user1.patch(other, [op("/description", "x")]), 404)
         assert_envelope(user1.delete(other), 404)
@@ -267,7 +240,7 @@ class TestTwoTypes:
         assert set(by_id[sample["id"]]) == BASE_FIELDS | {"type_name",
                                                           "__some_meta_information__"}
         for art_id, listed in by_id.items():
-            assert user1.get(url(art_id, "all")).get_json() == listed
+            assert user1.get(url(art_id, type_name="all")).get_json() == listed
 
 
 # =============================================================================================
@@ -774,21 +747,21 @@ def test_all_create_is_403(user1):
 def test_all_patch_is_403(user1, admin, ops):
     art = bring_to(user1, admin, "active")
     for client in (user1, admin):
-        assert_envelope(client.patch(url(art["id"], "all"), ops), 403)
+        assert_envelope(client.patch(url(art["id"], type_name="all"), ops), 403)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
 def test_all_delete_is_403(user1, admin):
     art = user1.create(SAMPLE, name="keep")
     for client in (user1, admin):
-        assert_envelope(client.delete(url(art["id"], "all")), 403)
+        assert_envelope(client.delete(url(art["id"], type_name="all")), 403)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
 def test_all_show_representation(user1):
     """§18: base fields + type_name, through format_all; no type-specific fields."""
     art = user1.create(SAMPLE, name="aaa", int1=5, str1="s")
-    response = user1.get(url(art["id"], "all"))
+    response = user1.get(url(art["id"], type_name="all"))
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == BASE_FIELDS | {"type_name", "__some_meta_information__"}

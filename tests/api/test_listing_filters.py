@@ -8,63 +8,32 @@ with a controlled clock so that ``created_at`` values (and so the default order
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
-import glare_sample_artifact
 import pytest
 
-from glare_core.app import create_app
 from glare_core.engine import service as service_module
-from glare_core.testing import GlareClient, replace_op
+from glare_core.testing import GlareClient
+from tests.api.helpers import (
+    Clock,
+    activate,
+    assert_bad_request,
+    build_app,
+    callers,
+    list_ok,
+    names_of,
+    publish,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
 
 # ---- helpers ---------------------------------------------------------------------------
 
 
 @pytest.fixture
-def glare_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+def extra_settings() -> dict[str, Any]:
     """Anonymous access on (for §31 #29); tests may add settings with indirect parametrize."""
-    settings: dict[str, Any] = {"GLARE_ALLOW_ANONYMOUS": True}
-    settings.update(getattr(request, "param", {}))
-    return settings
-
-
-class Clock:
-    """Replaces the service clock: every artifact gets a known ``created_at``."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2020, 1, 1, 0, 0, 0)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def tick(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-def build_app(template_db: Any, data_dir: Any) -> Any:
-    shutil.copy(template_db, data_dir / "glare.db")
-    return create_app(
-        {"GLARE_DATA_DIR": str(data_dir), "GLARE_AUTO_MIGRATE": False,
-         "GLARE_ALLOW_ANONYMOUS": True},
-        plugins=[glare_sample_artifact],
-        autoload=False,
-    )
-
-
-def callers(app: Any) -> dict[str, GlareClient]:
-    """user1 (p1), user2 (p2), admin and anonymous callers of ``app``."""
-    user1 = GlareClient(app.test_client())
-    return {
-        "user1": user1,
-        "user2": user1.as_user("p2"),
-        "admin": user1.as_admin(),
-        "anonymous": user1.as_user(None, roles=()),
-    }
+    return {"GLARE_ALLOW_ANONYMOUS": True}
 
 
 @pytest.fixture(scope="module")
@@ -81,45 +50,6 @@ def shared_app(
 @pytest.fixture(scope="module")
 def clients(shared_app: Any) -> dict[str, GlareClient]:
     return callers(shared_app)
-
-
-def encode_query(raw: str) -> str:
-    """Percent-encode every key and value of ``k=v&k2=v2`` (a bare ``k`` stays bare)."""
-    parts = []
-    for item in raw.split("&"):
-        key, eq, value = item.partition("=")
-        parts.append(quote(key, safe="") + ("=" + quote(value, safe="") if eq else ""))
-    return "&".join(parts)
-
-
-def get_list(client: GlareClient, raw: str, type_name: str = SAMPLE) -> Any:
-    url = f"/artifacts/{type_name}"
-    return client.get(f"{url}?{encode_query(raw)}" if raw else url)
-
-
-def list_ok(client: GlareClient, raw: str) -> dict[str, Any]:
-    response = get_list(client, raw)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def names_of(body: dict[str, Any]) -> list[str]:
-    return [item["name"] for item in body["artifacts"]]
-
-
-def assert_bad_request(client: GlareClient, raw: str) -> None:
-    response = get_list(client, raw)
-    assert response.status_code == 400, (raw, response.get_data(as_text=True))
-    assert response.get_json()["code"] == 400
-
-
-def activate(client: GlareClient, artifact_id: str) -> None:
-    client.update(SAMPLE, artifact_id, replace_op("/string_required", "x"),
-                  replace_op("/status", "active"))
-
-
-def publish(admin: GlareClient, artifact_id: str) -> None:
-    admin.update(SAMPLE, artifact_id, replace_op("/visibility", "public"))
 
 
 # ---- the main data set -------------------------------------------------------------------

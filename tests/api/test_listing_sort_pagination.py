@@ -16,12 +16,15 @@ import pytest
 
 from glare_core.engine import service as service_module
 from glare_core.testing import GlareClient
-from tests.api.test_listing_filters import (
+from tests.api.helpers import (
     Clock,
     activate,
+    assert_bad_request,
+    assert_pages,
     build_app,
     callers,
     encode_query,
+    fetch,
     list_ok,
     names_of,
     publish,
@@ -30,11 +33,9 @@ from tests.conftest import SAMPLE, SAMPLE_URL
 
 
 @pytest.fixture
-def glare_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Tests may pass extra settings with indirect parametrize."""
-    settings: dict[str, Any] = {"GLARE_ALLOW_ANONYMOUS": True}
-    settings.update(getattr(request, "param", {}))
-    return settings
+def extra_settings() -> dict[str, Any]:
+    """Anonymous access on; tests may add settings with indirect parametrize."""
+    return {"GLARE_ALLOW_ANONYMOUS": True}
 
 
 # ---- the shared data set -----------------------------------------------------------------
@@ -96,12 +97,6 @@ def ids(shared: dict[str, Any]) -> dict[str, str]:
     return shared["ids"]
 
 
-def fetch(client: GlareClient, url: str) -> dict[str, Any]:
-    response = client.get(url)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
 def walk(client: GlareClient, raw: str, limit: int) -> list[dict[str, Any]]:
     """Follow ``next`` links from the first page; return every page body."""
     url = f"{SAMPLE_URL}?{encode_query(raw) + '&' if raw else ''}limit={limit}"
@@ -110,23 +105,6 @@ def walk(client: GlareClient, raw: str, limit: int) -> list[dict[str, Any]]:
         assert len(pages) < 20, "pagination does not end"
         pages.append(fetch(client, pages[-1]["next"]))
     return pages
-
-
-def assert_pages(pages: list[dict[str, Any]], expected: list[str], limit: int) -> None:
-    """Pages are consecutive slices of ``expected``; ``next`` exactly when a page is full
-    (so an exact multiple ends with an empty page); total_count constant."""
-    chunks = [expected[i:i + limit] for i in range(0, len(expected), limit)]
-    if not chunks or len(chunks[-1]) == limit:
-        chunks.append([])
-    assert [names_of(page) for page in pages] == chunks
-    for page in pages:
-        assert page["total_count"] == len(expected)
-        items = page["artifacts"]
-        if items and len(items) == limit:
-            assert page["next"] == f"{page['first']}&marker={items[-1]['id']}"
-        else:
-            assert "next" not in page
-    assert len({page["first"] for page in pages}) == 1
 
 
 # ---- sort orders (§15.4, §30 Q7, §31 #103) --------------------------------------------------
@@ -282,9 +260,7 @@ BAD_SORTS = [
 
 @pytest.mark.parametrize("raw", BAD_SORTS)
 def test_bad_sort_is_400(reader, raw):
-    response = reader.get(f"{SAMPLE_URL}?{encode_query(raw)}")
-    assert response.status_code == 400, (raw, response.get_data(as_text=True))
-    assert response.get_json()["code"] == 400
+    assert_bad_request(reader, raw)
 
 
 # ---- markers (§15.5, §31 #90) ---------------------------------------------------------------

@@ -16,23 +16,22 @@ import pytest
 
 from glare_core.engine import service as service_module
 from glare_core.testing import GlareClient
-from tests.api.test_listing_filters import (
+from tests.api.helpers import (
+    BASE_FIELDS,
     Clock,
     activate,
+    assert_bad_request,
+    assert_pages,
     build_app,
     callers,
     encode_query,
+    fetch,
     get_list,
     publish,
 )
-from tests.api.test_listing_sort_pagination import assert_pages, fetch
 from tests.conftest import SAMPLE, SAMPLE_URL
 
 ALL_URL = "/artifacts/all"
-BASE_FIELDS = {
-    "id", "name", "owner", "status", "created_at", "updated_at", "activated_at",
-    "description", "tags", "metadata", "visibility", "version", "display_type_name",
-}
 
 
 def labels(body: dict[str, Any]) -> list[str]:
@@ -226,9 +225,7 @@ BAD_VERSION_FILTERS = [
 
 @pytest.mark.parametrize("raw", BAD_VERSION_FILTERS)
 def test_bad_version_filters_are_400(versions_data, raw):
-    response = get_list(versions_data["client"], raw)
-    assert response.status_code == 400, (raw, response.get_data(as_text=True))
-    assert response.get_json()["code"] == 400
+    assert_bad_request(versions_data["client"], raw)
 
 
 VERSION_SORTS = [
@@ -642,6 +639,4 @@ BAD_ALL_QUERIES = [
 
 @pytest.mark.parametrize("raw", BAD_ALL_QUERIES)
 def test_bad_all_queries_are_400(all_data, raw):
-    response = get_list(all_data["clients"]["user1"], raw, "all")
-    assert response.status_code == 400, (raw, response.get_data(as_text=True))
-    assert response.get_json()["code"] == 400
+    assert_bad_request(all_data["clients"]["user1"], raw, "all")

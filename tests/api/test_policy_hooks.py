@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 import glare_sample_artifact
@@ -11,32 +10,11 @@ import pytest
 
 from glare_core.errors import BadRequest, Conflict
 from glare_core.plugin import hookimpl
+from tests.api.helpers import ACTIVATE, assert_envelope, op, url
 from tests.conftest import SAMPLE, SAMPLE_URL
 
 PAYLOAD_KEYS = {"type", "id", "name", "version", "description", "visibility", "status",
                 "owner", "created_at", "updated_at", "activated_at"}
-
-
-def url(artifact_id: str) -> str:
-    return f"{SAMPLE_URL}/{artifact_id}"
-
-
-def op(path: str, value: Any) -> dict[str, Any]:
-    return {"op": "replace", "path": path, "value": value}
-
-
-ACTIVATE = [op("/string_required", "x"), op("/status", "active")]
-
-
-def assert_envelope(response: Any, status: int, error_type: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    return body
 
 
 # =============================================================================================

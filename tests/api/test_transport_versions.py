@@ -10,35 +10,15 @@ import io
 import json
 import re
 import uuid
-from http import HTTPStatus
 from typing import Any
 
 import pytest
 
+from tests.api.helpers import ACTIVATE, assert_envelope
 from tests.conftest import SAMPLE, SAMPLE_URL
 
 UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 VENDOR = "application/vnd.openstack.artifacts-"
-ACTIVATE = [
-    {"op": "replace", "path": "/string_required", "value": "x"},
-    {"op": "replace", "path": "/status", "value": "active"},
-]
-
-
-def assert_envelope(response: Any, status: int, error_type: str | None = None) -> dict:
-    """The §5.1 error envelope (also for framework errors, Q2)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert isinstance(body["explanation"], str) and body["explanation"]
-    assert isinstance(body["error"], dict)
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert isinstance(body["error"]["type"], str) and body["error"]["type"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    return body
 
 
 def allow_methods(response: Any) -> list[str]:

@@ -5,72 +5,24 @@ from __future__ import annotations
 
 import time
 import uuid
-from http import HTTPStatus
 from typing import Any
 
 import pytest
 
+from tests.api.helpers import (
+    activate,
+    add,
+    assert_error,
+    link_to,
+    move,
+    publish,
+    remove,
+    replace,
+    url,
+)
 from tests.conftest import SAMPLE, SAMPLE_URL
 
 JSON_PATCH = "application/json-patch+json"
-
-# §5.2: the error.type values each status may carry.
-ERROR_TYPES = {
-    400: {"BadRequest", "InvalidParameterValue", "InvalidFilterOperatorValue"},
-    403: {"Forbidden", "PolicyException"},
-    404: {"NotFound", "ArtifactNotFound", "TypeNotFound"},
-    409: {"Conflict"},
-    415: {"UnsupportedMediaType"},
-}
-
-
-def assert_error(response: Any, status: int, error_type: str | None = None) -> dict:
-    """The response is a §5.1 error envelope with the given status (and error.type)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body is not None, response.get_data(as_text=True)
-    assert body["code"] == status
-    assert body["title"] == HTTPStatus(status).phrase
-    assert isinstance(body["explanation"], str)
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    if error_type is not None:
-        assert body["error"]["type"] == error_type
-    else:
-        assert body["error"]["type"] in ERROR_TYPES[status]
-    return body
-
-
-def replace(path: str, value: Any) -> dict:
-    return {"op": "replace", "path": path, "value": value}
-
-
-def add(path: str, value: Any) -> dict:
-    return {"op": "add", "path": path, "value": value}
-
-
-def remove(path: str) -> dict:
-    return {"op": "remove", "path": path}
-
-
-def move(source: str, path: str) -> dict:
-    return {"op": "move", "from": source, "path": path}
-
-
-def url(artifact: dict) -> str:
-    return f"{SAMPLE_URL}/{artifact['id']}"
-
-
-def link_to(artifact: dict) -> str:
-    return f"/artifacts/{SAMPLE}/{artifact['id']}"
-
-
-def activate(client: Any, artifact: dict) -> dict:
-    return client.update(SAMPLE, artifact["id"], replace("/string_required", "x"),
-                         replace("/status", "active"))
-
-
-def publish(admin: Any, artifact: dict) -> dict:
-    return admin.update(SAMPLE, artifact["id"], replace("/visibility", "public"))
 
 
 @pytest.fixture
@@ -95,7 +47,7 @@ def art(user1) -> dict:
 ])
 def test_patch_body_that_is_not_an_array_is_400(user1, art, raw):
     """Item 31: a single op object, a string, or anything but a JSON array → 400."""
-    response = user1.request("PATCH", url(art), data=raw, content_type=JSON_PATCH)
+    response = user1.request("PATCH", url(art["id"]), data=raw, content_type=JSON_PATCH)
     assert_error(response, 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
@@ -104,14 +56,14 @@ def test_patch_body_that_is_not_an_array_is_400(user1, art, raw):
                                           "application/octet-stream"])
 def test_patch_with_wrong_content_type_is_415(user1, art, content_type):
     """Item 33: PATCH with Content-Type application/json (or another type) → 415."""
-    response = user1.patch(url(art), [replace("/str1", "x")], content_type=content_type)
+    response = user1.patch(url(art["id"]), [replace("/str1", "x")], content_type=content_type)
     assert_error(response, 415, "UnsupportedMediaType")
     assert user1.show(SAMPLE, art["id"])["str1"] == "s"
 
 
 def test_patch_without_content_type_is_400(user1, art):
     """§7.5: a missing Content-Type → 400."""
-    response = user1.request("PATCH", url(art), data='[{"op": "replace", "path": "/str1", '
+    response = user1.request("PATCH", url(art["id"]), data='[{"op": "replace", "path": "/str1", '
                                                      '"value": "x"}]')
     assert_error(response, 400)
     assert user1.show(SAMPLE, art["id"])["str1"] == "s"
@@ -119,7 +71,7 @@ def test_patch_without_content_type_is_400(user1, art):
 
 def test_patch_content_type_parameters_are_ignored(user1, art):
     """§2: the media type is compared without parameters."""
-    response = user1.patch(url(art), [replace("/str1", "x")],
+    response = user1.patch(url(art["id"]), [replace("/str1", "x")],
                            content_type="application/json-patch+json; charset=utf-8")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["str1"] == "x"
@@ -153,7 +105,7 @@ def test_patch_malformed_path_is_400(user1, art, path, op, with_value):
     operation: dict[str, Any] = {"op": op, "path": path}
     if with_value:
         operation["value"] = "x"
-    assert_error(user1.patch(url(art), [operation]), 400)
+    assert_error(user1.patch(url(art["id"]), [operation]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
@@ -176,14 +128,14 @@ def test_patch_malformed_path_is_400(user1, art, path, op, with_value):
 ])
 def test_patch_malformed_operation_is_400(user1, art, operation):
     """Item 70: missing value for add/replace, unknown op, missing op/path/from → 400."""
-    assert_error(user1.patch(url(art), [operation]), 400)
+    assert_error(user1.patch(url(art["id"]), [operation]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
 def test_patch_failing_test_op_is_400(user1, art):
     """§17: a failed `test` op → 400."""
     ops = [{"op": "test", "path": "/str1", "value": "other"}, replace("/int1", 9)]
-    assert_error(user1.patch(url(art), ops), 400)
+    assert_error(user1.patch(url(art["id"]), ops), 400)
     assert user1.show(SAMPLE, art["id"])["int1"] == 5
 
 
@@ -197,7 +149,7 @@ def test_patch_passing_test_op_applies_following_ops(user1, art):
 def test_patch_is_all_or_nothing(user1, art):
     """§7.5: ops are applied to an image and saved once; a later failing op → nothing saved."""
     ops = [replace("/str1", "changed"), replace("/int1", 7), add("/unknown_field", 1)]
-    assert_error(user1.patch(url(art), ops), 400)
+    assert_error(user1.patch(url(art["id"]), ops), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
@@ -226,7 +178,7 @@ def test_patch_unknown_id_is_404(user1, artifact_id):
 
 def test_patch_other_projects_private_artifact_is_404(user1, user2, art):
     """§12.1: invisible ⇒ 404, never 403."""
-    assert_error(user2.patch(url(art), [replace("/str1", "x")]), 404)
+    assert_error(user2.patch(url(art["id"]), [replace("/str1", "x")]), 404)
     assert user1.show(SAMPLE, art["id"])["str1"] == "s"
 
 
@@ -239,10 +191,10 @@ def test_admin_may_patch_other_projects_artifact(user1, admin, art):
 
 def test_public_artifact_is_editable_by_admin_only(user1, user2, admin, art):
     """§12.3, §20: public ⇒ owner 403, other member 403, admin 200."""
-    activate(user1, art)
-    publish(admin, art)
-    assert_error(user1.patch(url(art), [replace("/string_mutable", "o")]), 403)
-    assert_error(user2.patch(url(art), [replace("/string_mutable", "o")]), 403)
+    activate(user1, art["id"])
+    publish(admin, art["id"])
+    assert_error(user1.patch(url(art["id"]), [replace("/string_mutable", "o")]), 403)
+    assert_error(user2.patch(url(art["id"]), [replace("/string_mutable", "o")]), 403)
     assert admin.update(SAMPLE, art["id"], replace("/string_mutable", "a"))["string_mutable"] \
         == "a"
 
@@ -254,14 +206,14 @@ class TestAnonymous:
 
     def test_anonymous_patch_of_private_artifact_is_404(self, anonymous, user1, art):
         """§20 matrix: anonymous cannot see private artifacts → 404."""
-        assert_error(anonymous.patch(url(art), [replace("/str1", "x")]), 404)
+        assert_error(anonymous.patch(url(art["id"]), [replace("/str1", "x")]), 404)
         assert user1.show(SAMPLE, art["id"])["str1"] == "s"
 
     def test_anonymous_patch_of_public_artifact_is_403(self, anonymous, user1, admin, art):
         """§3.3: anonymous users get 403 on every write to a visible artifact."""
-        activate(user1, art)
-        publish(admin, art)
-        assert_error(anonymous.patch(url(art), [replace("/string_mutable", "x")]), 403)
+        activate(user1, art["id"])
+        publish(admin, art["id"])
+        assert_error(anonymous.patch(url(art["id"]), [replace("/string_mutable", "x")]), 403)
         assert user1.show(SAMPLE, art["id"])["string_mutable"] is None
 
 
@@ -279,7 +231,7 @@ def test_patch_version_on_drafted_is_normalized(user1, art, given, expected):
 
 @pytest.mark.parametrize("version", ["dummy", "", "-1", ":", None, [], {}, "65536.0.0"])
 def test_patch_invalid_version_is_400(user1, art, version):
-    assert_error(user1.patch(url(art), [replace("/version", version)]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/version", version)]), 400)
     assert user1.show(SAMPLE, art["id"])["version"] == "1.0.0"
 
 
@@ -291,34 +243,34 @@ def test_patch_name_coerced_to_string(user1, art, given, expected):
 
 @pytest.mark.parametrize("name", ["", None, "n" * 256, [], {}])
 def test_patch_invalid_name_is_400(user1, art, name):
-    assert_error(user1.patch(url(art), [replace("/name", name)]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/name", name)]), 400)
     assert user1.show(SAMPLE, art["id"])["name"] == "art"
 
 
 def test_rename_into_existing_name_version_is_409(user1, art):
     """Item 32: renaming onto an existing (name, version) of the same owner → 409."""
     user1.create(SAMPLE, name="blocker", version="1.0")
-    assert_error(user1.patch(url(art), [replace("/name", "blocker")]), 409, "Conflict")
+    assert_error(user1.patch(url(art["id"]), [replace("/name", "blocker")]), 409, "Conflict")
     assert user1.show(SAMPLE, art["id"])["name"] == "art"
 
 
 def test_reversion_into_existing_name_version_is_409(user1, art):
     """Item 32: changing the version onto an existing one (normalized equality) → 409."""
     user1.create(SAMPLE, name="art", version="2.0")
-    assert_error(user1.patch(url(art), [replace("/version", "2")]), 409, "Conflict")
+    assert_error(user1.patch(url(art["id"]), [replace("/version", "2")]), 409, "Conflict")
     assert user1.show(SAMPLE, art["id"])["version"] == "1.0.0"
 
 
 def test_rename_and_reversion_together_into_existing_is_409(user1, art):
     user1.create(SAMPLE, name="other", version="3.0")
     ops = [replace("/name", "other"), replace("/version", "3.0.0")]
-    assert_error(user1.patch(url(art), ops), 409, "Conflict")
+    assert_error(user1.patch(url(art["id"]), ops), 409, "Conflict")
 
 
 def test_rename_allowed_after_blocker_renamed_away(user1, art):
     """Item 32: once the blocker moves away, the rename succeeds."""
     blocker = user1.create(SAMPLE, name="blocker", version="1.0")
-    assert_error(user1.patch(url(art), [replace("/name", "blocker")]), 409, "Conflict")
+    assert_error(user1.patch(url(art["id"]), [replace("/name", "blocker")]), 409, "Conflict")
     user1.update(SAMPLE, blocker["id"], replace("/name", "moved"))
     assert user1.update(SAMPLE, art["id"], replace("/name", "blocker"))["name"] == "blocker"
 
@@ -326,8 +278,8 @@ def test_rename_allowed_after_blocker_renamed_away(user1, art):
 def test_reversion_allowed_after_blocker_deleted(user1, art):
     """Item 32: once the blocker is deleted, the change succeeds."""
     blocker = user1.create(SAMPLE, name="art", version="2.0")
-    assert_error(user1.patch(url(art), [replace("/version", "2.0")]), 409, "Conflict")
-    assert user1.delete(url(blocker)).status_code == 204
+    assert_error(user1.patch(url(art["id"]), [replace("/version", "2.0")]), 409, "Conflict")
+    assert user1.delete(url(blocker["id"])).status_code == 204
     assert user1.update(SAMPLE, art["id"], replace("/version", "2.0"))["version"] == "2.0.0"
 
 
@@ -340,8 +292,8 @@ def test_rename_onto_other_projects_name_is_allowed(user1, user2, art):
 def test_rename_private_onto_public_name_version_is_allowed(user1, admin, art):
     """Item 40: a private artifact may take a public artifact's name/version."""
     public = user1.create(SAMPLE, name="pub", version="5.0")
-    activate(user1, public)
-    publish(admin, public)
+    activate(user1, public["id"])
+    publish(admin, public["id"])
     body = user1.update(SAMPLE, art["id"], replace("/name", "pub"), replace("/version", "5"))
     assert (body["name"], body["version"], body["visibility"]) == ("pub", "5.0.0", "private")
 
@@ -368,7 +320,7 @@ def test_real_change_refreshes_updated_at_only(user1, art):
 
 def test_replace_tags_with_string_is_400(user1, art):
     """Item 34."""
-    assert_error(user1.patch(url(art), [replace("/tags", "tag1")]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/tags", "tag1")]), 400)
     assert user1.show(SAMPLE, art["id"])["tags"] == []
 
 
@@ -381,7 +333,7 @@ def test_replace_tags_with_string_is_400(user1, art):
 ])
 def test_patch_unknown_field_is_400(user1, art, operation):
     """Items 36, 65: unknown fields → 400."""
-    assert_error(user1.patch(url(art), [operation]), 400)
+    assert_error(user1.patch(url(art["id"]), [operation]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
@@ -389,7 +341,7 @@ def test_patch_unknown_field_is_400(user1, art, operation):
                                    "list_of_str", "dict_of_str", "int1"])
 def test_remove_whole_field_is_400(user1, art, field):
     """Item 36, §17: remove of a top-level field → 400 (use replace with null)."""
-    assert_error(user1.patch(url(art), [remove(f"/{field}")]), 400)
+    assert_error(user1.patch(url(art["id"]), [remove(f"/{field}")]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
@@ -408,14 +360,14 @@ def test_remove_whole_field_is_400(user1, art, field):
 @pytest.mark.parametrize("op", ["replace", "add"])
 def test_patch_system_field_is_403(user1, art, field, value, op):
     """Item 37: system fields (also with null) → 403."""
-    response = user1.patch(url(art), [{"op": op, "path": f"/{field}", "value": value}])
+    response = user1.patch(url(art["id"]), [{"op": op, "path": f"/{field}", "value": value}])
     assert_error(response, 403)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
 def test_admin_patch_system_field_is_403(admin, art):
     """Item 37: system fields are read-only for admins too."""
-    assert_error(admin.patch(url(art), [replace("/system_attribute", "x")]), 403)
+    assert_error(admin.patch(url(art["id"]), [replace("/system_attribute", "x")]), 403)
 
 
 @pytest.mark.parametrize("operation", [
@@ -433,7 +385,7 @@ def test_admin_patch_system_field_is_403(admin, art):
 ])
 def test_patch_blob_or_folder_field_is_400(user1, art, operation):
     """Items 38, 69: blob/folder fields are managed by the blob API only → 400."""
-    assert_error(user1.patch(url(art), [operation]), 400)
+    assert_error(user1.patch(url(art["id"]), [operation]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
@@ -464,7 +416,7 @@ def test_patch_many_fields_in_one_request(user1, art):
 
 @pytest.fixture
 def active(user1, art) -> dict:
-    return activate(user1, art)
+    return activate(user1, art["id"])
 
 
 @pytest.mark.parametrize("operation", [
@@ -491,7 +443,7 @@ def active(user1, art) -> dict:
 ])
 def test_immutable_field_after_activation_is_403(user1, active, operation):
     """Item 41: after activation immutable fields (incl. metadata, §8) → 403."""
-    assert_error(user1.patch(url(active), [operation]), 403)
+    assert_error(user1.patch(url(active["id"]), [operation]), 403)
     assert user1.show(SAMPLE, active["id"]) == active
 
 
@@ -522,12 +474,12 @@ def test_mutable_link_fields_after_activation(user1, active):
 
 def test_admin_is_bound_by_immutability_after_activation(admin, active):
     """§7.5: change rules apply to every caller."""
-    assert_error(admin.patch(url(active), [replace("/str1", "x")]), 403)
+    assert_error(admin.patch(url(active["id"]), [replace("/str1", "x")]), 403)
 
 
 def test_mixed_patch_with_immutable_field_after_activation_saves_nothing(user1, active):
     ops = [replace("/string_mutable", "m"), replace("/int1", 99)]
-    assert_error(user1.patch(url(active), ops), 403)
+    assert_error(user1.patch(url(active["id"]), ops), 403)
     assert user1.show(SAMPLE, active["id"])["string_mutable"] is None
 
 
@@ -541,7 +493,7 @@ def test_move_touching_immutable_field_after_activation_is_403(user1, active, op
     """§17, Q25 adopted: change rules apply to both the source and the destination of a move
     (and the destination of a copy)."""
     active = user1.update(SAMPLE, active["id"], replace("/tags", ["t1"]))
-    assert_error(user1.patch(url(active), [operation]), 403)
+    assert_error(user1.patch(url(active["id"]), [operation]), 403)
     assert user1.show(SAMPLE, active["id"]) == active
 
 
@@ -557,7 +509,7 @@ def test_move_between_mutable_fields_after_activation(user1, active):
 
 def test_dict_add_whole_with_string_is_400(user1, art):
     """Item 60: add /dict_of_str with a string → 400."""
-    assert_error(user1.patch(url(art), [add("/dict_of_str", "string")]), 400)
+    assert_error(user1.patch(url(art["id"]), [add("/dict_of_str", "string")]), 400)
     assert user1.show(SAMPLE, art["id"])["dict_of_str"] == {"a": "1"}
 
 
@@ -571,7 +523,7 @@ def test_dict_add_key_sets_and_overwrites(user1, art):
 
 def test_dict_add_empty_key_is_400(user1, art):
     """Item 60: add /dict_of_str/ (empty key) → 400."""
-    assert_error(user1.patch(url(art), [add("/dict_of_str/", "v")]), 400)
+    assert_error(user1.patch(url(art["id"]), [add("/dict_of_str/", "v")]), 400)
     assert user1.show(SAMPLE, art["id"])["dict_of_str"] == {"a": "1"}
 
 
@@ -583,7 +535,7 @@ def test_dict_replace_existing_key(user1, art):
 
 def test_dict_replace_missing_key_is_400(user1, art):
     """Item 61: replace of a missing key → 400."""
-    assert_error(user1.patch(url(art), [replace("/dict_of_str/non_exist", "v")]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/dict_of_str/non_exist", "v")]), 400)
     assert user1.show(SAMPLE, art["id"])["dict_of_str"] == {"a": "1"}
 
 
@@ -592,8 +544,8 @@ def test_dict_remove_key(user1, art):
     user1.update(SAMPLE, art["id"], add("/dict_of_str/new", "v"))
     body = user1.update(SAMPLE, art["id"], remove("/dict_of_str/new"))
     assert body["dict_of_str"] == {"a": "1"}
-    assert_error(user1.patch(url(art), [remove("/dict_of_str/new")]), 400)
-    assert_error(user1.patch(url(art), [remove("/dict_of_str/never")]), 400)
+    assert_error(user1.patch(url(art["id"]), [remove("/dict_of_str/new")]), 400)
+    assert_error(user1.patch(url(art["id"]), [remove("/dict_of_str/never")]), 400)
 
 
 def test_dict_add_whole_replaces_it(user1, art):
@@ -606,7 +558,7 @@ def test_dict_add_whole_replaces_it(user1, art):
 
 def test_dict_value_coercion_through_key_path(user1, art):
     """Item 64: a list value for a string dict → 400; 1 → "1"."""
-    assert_error(user1.patch(url(art), [add("/dict_of_str/wrong_type", [1, 2, 4])]), 400)
+    assert_error(user1.patch(url(art["id"]), [add("/dict_of_str/wrong_type", [1, 2, 4])]), 400)
     body = user1.update(SAMPLE, art["id"], add("/dict_of_str/wrong_type", 1))
     assert body["dict_of_str"] == {"a": "1", "wrong_type": "1"}
 
@@ -614,21 +566,21 @@ def test_dict_value_coercion_through_key_path(user1, art):
 def test_dict_of_int_key_path_coerces_and_validates(user1, art):
     body = user1.update(SAMPLE, art["id"], add("/dict_of_int/one", "1"))
     assert body["dict_of_int"] == {"one": 1}
-    assert_error(user1.patch(url(art), [add("/dict_of_int/two", "two")]), 400)
+    assert_error(user1.patch(url(art["id"]), [add("/dict_of_int/two", "two")]), 400)
 
 
 def test_dict_key_too_long_is_400(user1, art):
     """§9.4 defaults: dict keys 1..255 chars."""
     assert user1.update(SAMPLE, art["id"], add("/dict_of_str/" + "k" * 255, "v"))[
         "dict_of_str"]["k" * 255] == "v"
-    assert_error(user1.patch(url(art), [add("/dict_of_str/" + "k" * 256, "v")]), 400)
+    assert_error(user1.patch(url(art["id"]), [add("/dict_of_str/" + "k" * 256, "v")]), 400)
 
 
 def test_dict_add_beyond_max_keys_is_400(user1, art):
     """§17: values written through sub-paths are validated as the whole field (≤255 keys)."""
     full = {f"k{i}": "v" for i in range(255)}
     user1.update(SAMPLE, art["id"], replace("/dict_of_str", full))
-    assert_error(user1.patch(url(art), [add("/dict_of_str/one_more", "v")]), 400)
+    assert_error(user1.patch(url(art["id"]), [add("/dict_of_str/one_more", "v")]), 400)
     assert user1.show(SAMPLE, art["id"])["dict_of_str"] == full
 
 
@@ -664,7 +616,7 @@ def test_move_between_dicts_and_onto_existing_key(user1, art):
 
 
 def test_move_from_missing_source_is_400(user1, art):
-    assert_error(user1.patch(url(art), [move("/dict_of_str/missing", "/metadata/x")]), 400)
+    assert_error(user1.patch(url(art["id"]), [move("/dict_of_str/missing", "/metadata/x")]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
@@ -677,7 +629,7 @@ def test_copy_list_item_to_dict(user1, art):
 
 
 def test_move_into_unknown_field_is_400(user1, art):
-    assert_error(user1.patch(url(art), [move("/dict_of_str/a", "/nothing/a")]), 400)
+    assert_error(user1.patch(url(art["id"]), [move("/dict_of_str/a", "/nothing/a")]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
 
 
@@ -737,7 +689,7 @@ def test_list_index_operations(user1, listed):
 def test_list_bad_index_operations_are_400(user1, operation):
     """Item 68: out-of-range index, '-' with replace/remove, non-integer index → 400."""
     created = user1.create(SAMPLE, name="l", list_of_str=["a", "b"])
-    assert_error(user1.patch(url(created), [operation]), 400)
+    assert_error(user1.patch(url(created["id"]), [operation]), 400)
     assert user1.show(SAMPLE, created["id"]) == created
 
 
@@ -745,14 +697,14 @@ def test_list_of_int_element_coercion_through_index(user1, listed):
     body = user1.update(SAMPLE, listed["id"], add("/list_of_int/-", "7"),
                         add("/list_of_int/0", 1.9))
     assert body["list_of_int"] == [1, 7]
-    assert_error(user1.patch(url(listed), [add("/list_of_int/-", "x")]), 400)
+    assert_error(user1.patch(url(listed["id"]), [add("/list_of_int/-", "x")]), 400)
 
 
 def test_list_append_beyond_max_items_is_400(user1, listed):
     """§17: the whole field is validated after a sub-path op (≤255 items)."""
     full = [str(i) for i in range(255)]
     user1.update(SAMPLE, listed["id"], replace("/list_of_str", full))
-    assert_error(user1.patch(url(listed), [add("/list_of_str/-", "x")]), 400)
+    assert_error(user1.patch(url(listed["id"]), [add("/list_of_str/-", "x")]), 400)
     assert user1.show(SAMPLE, listed["id"])["list_of_str"] == full
 
 
@@ -792,14 +744,14 @@ def test_tags_cleared_with_null_or_empty(user1, art, tags):
 ])
 def test_invalid_tags_through_patch_are_400(user1, art, operation):
     """§14: each tag 1..255 chars without ',' or '/'; ≤255 tags."""
-    assert_error(user1.patch(url(art), [operation]), 400)
+    assert_error(user1.patch(url(art["id"]), [operation]), 400)
     assert user1.show(SAMPLE, art["id"])["tags"] == []
 
 
 def test_admin_replaces_tags_of_public_artifact(user1, admin, art):
     """Item 137: admin replaces tags of a public artifact; [] → []; null → []."""
-    activate(user1, art)
-    publish(admin, art)
+    activate(user1, art["id"])
+    publish(admin, art["id"])
     body = admin.update(SAMPLE, art["id"], replace("/tags", ["new1", "new2", "new3"]))
     assert sorted(body["tags"]) == ["new1", "new2", "new3"]
     assert admin.update(SAMPLE, art["id"], replace("/tags", []))["tags"] == []
@@ -841,7 +793,7 @@ def test_link_to_self_is_allowed(user1, art):
 ])
 def test_invalid_link_is_400(user1, art, value):
     """Item 138: 'Invalid' or a non-existent UUID → 400."""
-    assert_error(user1.patch(url(art), [replace("/link1", value)]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/link1", value)]), 400)
     assert user1.show(SAMPLE, art["id"])["link1"] is None
 
 
@@ -855,7 +807,7 @@ def test_invalid_link_is_400(user1, art, value):
 def test_malformed_internal_link_is_400(user1, art, target, template):
     """§9.5, Q13 adopted: exactly /artifacts/<enabled type>/<id> of a matching type."""
     value = template.format(type=SAMPLE, id=target["id"])
-    assert_error(user1.patch(url(art), [replace("/link1", value)]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/link1", value)]), 400)
 
 
 def test_link_via_all_pseudo_type_is_allowed(user1, art, target):
@@ -867,13 +819,13 @@ def test_link_via_all_pseudo_type_is_allowed(user1, art, target):
 def test_link_to_invisible_artifact_is_400(user1, user2, art):
     """§9.5: the target must be visible to the caller."""
     foreign = user2.create(SAMPLE, name="foreign")
-    assert_error(user1.patch(url(art), [replace("/link1", link_to(foreign))]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/link1", link_to(foreign))]), 400)
 
 
 def test_link_to_public_artifact_of_other_project_is_allowed(user1, user2, admin, art):
     public = user2.create(SAMPLE, name="foreign")
-    activate(user2, public)
-    publish(admin, public)
+    activate(user2, public["id"])
+    publish(admin, public["id"])
     body = user1.update(SAMPLE, art["id"], replace("/link1", link_to(public)))
     assert body["link1"] == link_to(public)
 
@@ -888,7 +840,7 @@ def test_external_link_accepted_by_syntax(user1, art, value):
                                    "example.com/a"])
 def test_link_with_other_scheme_is_400(user1, art, value):
     """§9.5: anything but an internal link or an http/https URL → 400."""
-    assert_error(user1.patch(url(art), [replace("/link1", value)]), 400)
+    assert_error(user1.patch(url(art["id"]), [replace("/link1", value)]), 400)
 
 
 def test_dict_of_links_add_and_remove(user1, art, target):
@@ -917,7 +869,7 @@ def test_list_of_links_add_and_remove(user1, art, target):
 ])
 def test_invalid_links_in_collections_are_400(user1, art, operation):
     """Item 138: element links follow the same rules."""
-    assert_error(user1.patch(url(art), [operation]), 400)
+    assert_error(user1.patch(url(art["id"]), [operation]), 400)
     shown = user1.show(SAMPLE, art["id"])
     assert (shown["dict_of_links"], shown["list_of_links"]) == ({}, [])
 
