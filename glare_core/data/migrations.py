@@ -59,6 +59,7 @@ def sources(app: Flask) -> list[MigrationSource]:
 def alembic_config(source: MigrationSource) -> Config:
     """An Alembic config running the core's env.py over ``source``'s versions folder."""
     config = Config()
+    config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", migrations_directory())
     config.set_main_option("version_locations", source.versions)
     config.attributes["version_table"] = source.version_table
