@@ -35,14 +35,15 @@ class FilesystemStore(BlobStore):
         self.root.mkdir(parents=True, exist_ok=True)
 
     def location_for(self, blob_id: str, *, namespace: str) -> str:
-        return f"{SCHEME}:{namespace}/{blob_id[:2]}/{blob_id}"
+        return f"{self.name}:{namespace}/{blob_id[:2]}/{blob_id}"
 
     def path_of(self, location: str) -> Path:
-        if not location.startswith(f"{SCHEME}:"):
-            raise BadRequest(f"Not a {SCHEME} location: {location}")
-        relative = Path(location[len(SCHEME) + 1:])
+        scheme = self.name
+        if not location.startswith(f"{scheme}:"):
+            raise BadRequest(f"Not a {scheme} location: {location}")
+        relative = Path(location[len(scheme) + 1:])
         if relative.is_absolute() or ".." in relative.parts:
-            raise BadRequest(f"Invalid {SCHEME} location: {location}")
+            raise BadRequest(f"Invalid {scheme} location: {location}")
         return self.root / relative
 
     def write(
