@@ -30,7 +30,8 @@ def wrap_with_auth_token(wsgi_app: Any, options: Mapping[str, Any]) -> Any:
         )
     from keystonemiddleware.auth_token import AuthProtocol
 
-    conf = {key: _as_text(value) for key, value in options.items()}
+    # Options set to null mean "not set" (the middleware's default applies).
+    conf = {key: _as_text(value) for key, value in options.items() if value is not None}
     conf.update({key: _as_text(value) for key, value in FORCED_OPTIONS.items()})
     conf.setdefault("auth_type", "password")
     conf.setdefault("log_name", "glare.keystone")

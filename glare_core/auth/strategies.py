@@ -50,6 +50,16 @@ def noauth_context(
     )
 
 
+def keystone_context(
+    headers: Mapping[str, str], *, request_id: str, allow_anonymous: bool, is_admin: IsAdmin
+) -> RequestContext:
+    """Headers set by keystonemiddleware after it validated ``X-Auth-Token``."""
+    if headers.get("X-Identity-Status") != "Confirmed" and not allow_anonymous:
+        raise Unauthorized("Authentication required: send a valid Keystone X-Auth-Token")
+    return noauth_context(headers, request_id=request_id, allow_anonymous=allow_anonymous,
+                          is_admin=is_admin)
+
+
 def trusted_auth_context(
     headers: Mapping[str, str], *, request_id: str, allow_anonymous: bool, is_admin: IsAdmin
 ) -> RequestContext:
@@ -95,5 +105,5 @@ def _service_catalog(headers: Mapping[str, str]) -> Any:
 STRATEGIES = {
     "noauth": noauth_context,
     "trusted-auth": trusted_auth_context,
-    "keystone": noauth_context,
+    "keystone": keystone_context,
 }
