@@ -135,6 +135,69 @@ def demo_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+PG_TOOLS = REPO / "tools" / "pg-dev"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL on 127.0.0.1 for the session (tools/pg-dev), as a database URL."""
+    import shutil
+    import tempfile
+
+    # Not under pytest's temp folder: the server may run as 'postgres', which must reach it.
+    data = tempfile.mkdtemp(prefix="glare-pg-")
+    try:
+        result = subprocess.run([str(PG_TOOLS / "start-postgres"), data], capture_output=True,
+                                text=True, timeout=600)
+        ok, why = result.returncode == 0, result.stderr.strip()[-2000:]
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        ok, why = False, repr(exc)
+    if not ok:
+        shutil.rmtree(data, ignore_errors=True)
+        service_unavailable(f"cannot start PostgreSQL with {PG_TOOLS}/start-postgres: {why}")
+    url = next(line.split("=", 1)[1] for line in result.stdout.splitlines()
+               if line.startswith("export GLARE_TEST_PG_URL="))
+    try:
+        yield url
+    finally:
+        subprocess.run([str(PG_TOOLS / "stop-postgres"), data], capture_output=True, timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The session's PostgreSQL database with every migration applied."""
+    from glare_core.app import create_app
+    from glare_core.data.migrations import ensure_schema
+
+    app = create_app({"GLARE_DATA_DIR": str(tmp_path_factory.mktemp("pg-migrate")),
+                      "GLARE_DATABASE_URL": postgres_url}, autoload=True)
+    ensure_schema(app)
+    app.extensions["glare"].database.dispose()
+    return postgres_url
+
+
+@pytest.fixture
+def postgres_app(postgres_schema: str, tmp_path: Path, glare_plugins: list[Any]) -> Iterator[Any]:
+    """An app on PostgreSQL with empty tables (every glare table is truncated first)."""
+    import sqlalchemy as sa
+
+    from glare_core.app import create_app
+
+    engine = sa.create_engine(postgres_schema)
+    with engine.begin() as conn:
+        tables = conn.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename LIKE 'glare_%'")).scalars().all()
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+    engine.dispose()
+    app = create_app({"GLARE_DATA_DIR": str(tmp_path / "pg-data"),
+                      "GLARE_DATABASE_URL": postgres_schema, "GLARE_AUTO_MIGRATE": False},
+                     plugins=glare_plugins, autoload=False)
+    yield app
+    app.extensions["glare"].database.dispose()
+
+
 @pytest.fixture
 def swift_prefix() -> str:
     """A container prefix unique to the test (the session shares one Swift account)."""
