@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from glare_core.auth.context import RequestContext
+from glare_core.blobs.helpers import spool_then_check, validate_after_stream
 from glare_core.data.api import DATA_API_VERSION, DataAPI
 from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
 from glare_core.data.sql.layout import SqlLayout, make_layout, new_metadata
@@ -32,6 +33,7 @@ from glare_core.types.validators import (
     AllowedDictKeys,
     DictKeyLength,
     ForbiddenChars,
+    LinksTo,
     RequiredDictKeys,
     UniqueItems,
 )
@@ -79,8 +81,11 @@ __all__ = [
     "AllowedDictKeys",
     "DictKeyLength",
     "ForbiddenChars",
+    "LinksTo",
     "RequiredDictKeys",
     "UniqueItems",
+    "validate_after_stream",
+    "spool_then_check",
     "GlareError",
     "BadRequest",
     "Conflict",

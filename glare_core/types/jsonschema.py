@@ -84,6 +84,8 @@ def validator_keywords(validators: list[Any], kind: str) -> dict[str, Any]:
                 out["maximum"] = v.max
         elif isinstance(v, validate.Regexp):
             out["pattern"] = v.regex.pattern
+        elif isinstance(v, gv.LinksTo):
+            out["pattern"] = v.pattern
         elif isinstance(v, gv.ForbiddenChars):
             chars = "".join("\\" + c if c in "]\\^-" else c for c in v.chars)
             out["pattern"] = f"^[^{chars}]+$"

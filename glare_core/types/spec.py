@@ -33,9 +33,11 @@ _KNOWN_VALIDATORS = (
     gv.AllowedDictKeys,
     gv.RequiredDictKeys,
     gv.DictKeyLength,
+    gv.LinksTo,
 )
 _APPLICABLE: dict[str, tuple[type, ...]] = {
     "String": (validate.Length, validate.OneOf, validate.Regexp, gv.ForbiddenChars),
+    "Link": (validate.Regexp, gv.LinksTo),
     "Integer": (validate.Range, validate.OneOf),
     "Float": (validate.Range, validate.OneOf),
     "List": (validate.Length, gv.UniqueItems),

@@ -8,6 +8,7 @@ JSON-Schema exporter (types/jsonschema.py) knows how to describe each of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -106,3 +107,21 @@ class DictKeyLength(Validator):
 
     def _repr_args(self) -> str:
         return f"min_length={self.min_length!r}, max_length={self.max_length!r}"
+
+
+class LinksTo(Validator):
+    """A link must name an artifact of ``type_name`` (``/artifacts/<type_name>/<id>``)."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+        self.pattern = "^" + re.escape(f"/artifacts/{type_name}/") + "[^/]+$"
+
+    def __call__(self, value: str) -> str:
+        if not re.match(self.pattern, value):
+            raise ValidationError(
+                f"must link to a {self.type_name} artifact (/artifacts/{self.type_name}/<id>)"
+            )
+        return value
+
+    def _repr_args(self) -> str:
+        return f"type_name={self.type_name!r}"
