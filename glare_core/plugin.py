@@ -11,6 +11,14 @@ from typing import Any
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from glare_core.auth.context import RequestContext
+from glare_core.blobs.base import (
+    BLOB_STORE_API_VERSION,
+    BlobNotFound,
+    BlobStore,
+    BlobWriteError,
+    FileRange,
+    StoredBlob,
+)
 from glare_core.blobs.helpers import spool_then_check, validate_after_stream
 from glare_core.data.api import DATA_API_VERSION, DataAPI
 from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
@@ -64,6 +72,12 @@ __all__ = [
     "FieldSpec",
     "RequestContext",
     "DataAPI",
+    "BLOB_STORE_API_VERSION",
+    "BlobStore",
+    "StoredBlob",
+    "FileRange",
+    "BlobNotFound",
+    "BlobWriteError",
     "SqlDataAPI",
     "SqlLayout",
     "make_layout",

@@ -155,14 +155,41 @@ def glare_settings() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def _glare_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple, Path]:
+    return {}
+
+
 @pytest.fixture
 def glare_config(
-    tmp_path: Path, glare_template_db: Path, glare_settings: dict[str, Any]
+    tmp_path: Path,
+    glare_template_db: Path,
+    glare_settings: dict[str, Any],
+    glare_plugins: list[Any],
+    _glare_templates: dict[tuple, Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
-    """Settings of the test app: a fresh data folder holding a copy of the template DB."""
+    """Settings of the test app: a fresh data folder holding a copy of a template DB.
+
+    The template has the migrations of every installed plugin; plugins given through
+    ``glare_plugins`` that are not installed get a template of their own (built once).
+    """
+    template = glare_template_db
+    own_histories = [p for p in glare_plugins if hasattr(p, "glare_migration_locations")]
+    if own_histories:
+        key = tuple(sorted(getattr(p, "__name__", type(p).__name__) for p in own_histories))
+        if key not in _glare_templates:
+            folder = tmp_path_factory.mktemp("glare-template-plugins")
+            shutil.copy(glare_template_db, folder / "glare.db")
+            app = create_app({"GLARE_DATA_DIR": str(folder)}, plugins=glare_plugins,
+                             autoload=False)
+            ensure_schema(app)
+            app.extensions["glare"].database.dispose()
+            _glare_templates[key] = folder / "glare.db"
+        template = _glare_templates[key]
     data_dir = tmp_path / "glare-data"
     data_dir.mkdir()
-    shutil.copy(glare_template_db, data_dir / "glare.db")
+    shutil.copy(template, data_dir / "glare.db")
     config: dict[str, Any] = {"GLARE_DATA_DIR": str(data_dir), "GLARE_AUTO_MIGRATE": False}
     config.update(glare_settings)
     return config

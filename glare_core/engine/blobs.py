@@ -189,7 +189,7 @@ class BlobService:
         if previous is not None and previous.get("location"):
             self.discard(previous["location"], "replaced by a new upload")
         assert saved is not None
-        self._call("glare_blob_post_upload", artifact_type, saved, field_name, blob_key,
+        self._call_post("glare_blob_post_upload", artifact_type, saved, field_name, blob_key,
                    context)
         self.service.hooks.notify("upload", artifact_payload(type_name, saved), context)
         return saved
@@ -332,7 +332,8 @@ class BlobService:
             })
             saved = self.service.find(artifact_id, artifact_type)
         assert saved is not None
-        self._call("glare_blob_post_add_location", artifact_type, saved, field_name, blob_key,
+        self._call_post("glare_blob_post_add_location", artifact_type, saved, field_name,
+                        blob_key,
                    context)
         event = "set_internal_location" if internal else "set_location"
         self.service.hooks.notify(event, artifact_payload(type_name, saved), context)
@@ -535,6 +536,15 @@ class BlobService:
             if result is not None:
                 value = result
         return value
+
+    def _call_post(self, hook: str, artifact_type: ArtifactType, record: dict,
+                   field_name: str, blob_key: str | None, context: RequestContext) -> None:
+        """Post-hooks run after the commit: their errors are logged, never returned."""
+        try:
+            self._call(hook, artifact_type, record, field_name, blob_key, context)
+        except Exception:
+            log.exception("%s failed for %s/%s of %s", hook, field_name, blob_key,
+                          record.get("id"))
 
     def _call(self, hook: str, artifact_type: ArtifactType, record: dict, field_name: str,
               blob_key: str | None, context: RequestContext, **extra: Any) -> None:

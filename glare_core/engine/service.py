@@ -325,14 +325,17 @@ class ArtifactService:
         with self.locker.hold(artifact_lock_key(type_name, artifact_id)):
             record = self.load_for_write(context, artifact_type, artifact_id)
             self.policy.authorize("artifact:delete", record, context)
-            self.hooks.pre("delete", artifact_type, record, {}, context)
+            extra = self._coerced(artifact_type,
+                                  self.hooks.pre("delete", artifact_type, record, {}, context))
             if self.has_saving_blobs(artifact_type, record):
                 raise Conflict("A blob of this artifact is being uploaded; retry later")
             delayed = self.settings.delayed_delete_for(artifact_type)
-            if record["status"] != "deleted":
+            if record["status"] != "deleted" or extra:
+                # Fields the pre-delete hooks set are saved with the deletion (they stay
+                # visible while delayed delete keeps the record).
                 record = data_api.update(
                     artifact_id,
-                    {"status": "deleted", "updated_at": utcnow()},
+                    {**extra, "status": "deleted", "updated_at": utcnow()},
                     revision=record["revision"],
                 )
             if not delayed:
@@ -381,9 +384,10 @@ class ArtifactService:
         out = {}
         for name, value in changes.items():
             spec = artifact_type.fields.get(name)
-            if spec is None:
-                raise BadRequest(f"A hook set unknown field '{name}'")
-            out[name] = value if spec.is_blob or spec.system else spec.coerce(value)
+            if spec is None or spec.is_blob:
+                raise BadRequest(f"A hook set '{name}', which is not a field it may set")
+            # Hooks may set system fields, but their values are validated like any other.
+            out[name] = value if spec.kind == "DateTime" else spec.coerce(value)
         return out
 
     def _distinct_apis(self) -> list[DataAPI]:
