@@ -1,0 +1,55 @@
+"""Service routes: the plugin list, the OpenAPI document and its browsable UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import glare_images
+import glare_sample_artifact
+import pytest
+
+
+@pytest.fixture
+def glare_plugins() -> list[Any]:
+    return [glare_sample_artifact, glare_images]
+
+
+def test_plugins_lists_plugins_and_types(user1):
+    response = user1.get("/-/plugins")
+    assert response.status_code == 200
+    body = response.get_json()
+    names = {p["name"]: p for p in body["plugins"]}
+    assert names["glare_core.plugins.type_dispatch"]["builtin"] is True
+    assert names["glare_core.plugins.type_dispatch"]["distribution"] == "glare-core"
+    assert {"glare_sample_artifact", "glare_images"} <= set(names)
+    types = {t["name"]: t for t in body["types"]}
+    assert types["sample_artifact"] == {"name": "sample_artifact",
+                                        "display_name": "Sample Artifact",
+                                        "version": "1.0", "plugin": "glare_sample_artifact"}
+    assert types["images"]["plugin"] == "glare_images"
+
+
+def test_plugins_needs_credentials(anonymous):
+    assert anonymous.get("/-/plugins").status_code == 401
+
+
+def test_openapi_document(glare_app):
+    response = glare_app.test_client().get("/-/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Glare artifact repository"
+    components = spec["components"]["schemas"]
+    assert {"GlareError", "Artifact", "ArtifactList", "sample_artifactArtifact",
+            "imagesArtifact"} <= set(components)
+    assert "min_ram" in components["imagesArtifact"]["properties"]
+    upload = spec["paths"]["/artifacts/{type_name}/{artifact_id}/{blob_path}"]["put"]
+    assert "application/octet-stream" in upload["requestBody"]["content"]
+
+
+def test_browsable_ui(glare_app):
+    response = glare_app.test_client().get("/-/api/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert b"swagger-ui" in response.data
+    assert b"/-/api/openapi.json" in response.data
