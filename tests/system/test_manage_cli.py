@@ -1,0 +1,80 @@
+"""``glare-manage``: migrations, effective policy, plugins and the scrubber, as an operator
+runs them (real processes, settings from the environment and a config file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+MANAGE = Path(sys.executable).with_name("glare-manage")
+SCRUBBER = Path(sys.executable).with_name("glare-scrubber")
+
+
+def run(*args: str, env: dict | None = None, command: Path = MANAGE) -> str:
+    result = subprocess.run([str(command), *args], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, **(env or {})})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_db_upgrade_then_current(tmp_path):
+    env = {"GLARE_DATA_DIR": str(tmp_path)}
+    upgraded = run("db", "upgrade", env=env)
+    assert "glare_core: database ['0002'], latest ['0002'] (up to date)" in upgraded
+    assert "images: database ['images_0001']" in upgraded  # installed plugin's history
+    assert "needs upgrade" not in run("db", "current", env=env)
+
+
+def test_policy_prints_effective_rules_with_overrides(tmp_path):
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(yaml.safe_dump({"artifact:publish": "role:publisher"}))
+    config = tmp_path / "glare.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\npolicy_file = "{policy_file}"\n')
+    printed = run("--config", str(config), "policy")
+    rules = {}
+    for line in printed.splitlines():
+        if not line.startswith("#"):
+            name, _, rule = line.partition(": ")
+            rules[json.loads(name)] = json.loads(rule)
+    assert rules["artifact:publish"] == "role:publisher"
+    assert rules["artifact:deactivate"] == "rule:context_is_admin"
+    assert rules["context_is_admin"] == "role:admin"
+    assert "# Create an artifact" in printed
+
+
+def test_plugins_lists_installed_plugins_and_types(tmp_path):
+    printed = run("plugins", env={"GLARE_DATA_DIR": str(tmp_path)})
+    assert "plugin glare_core.plugins.type_dispatch: builtin" in printed
+    assert "type sample_artifact (Sample Artifact) from sample_artifact" in printed
+    assert "type images (Images) from images" in printed
+
+
+def test_scrubber_removes_delayed_deletes(start_server, tmp_path):
+    import requests
+
+    from tests.system.conftest import MEMBER
+
+    env = {"GLARE_DELAYED_DELETE": "true"}
+    data = tmp_path / "data"
+    server = start_server(data, env=env)
+    url = f"{server.url}/artifacts/sample_artifact"
+    keep = requests.post(url, json={"name": "keep"}, headers=MEMBER, timeout=10).json()
+    gone = requests.post(url, json={"name": "gone"}, headers=MEMBER, timeout=10).json()
+    requests.put(f"{url}/{gone['id']}/blob", data=b"bytes", timeout=10,
+                 headers={**MEMBER, "Content-Type": "text/plain"})
+    assert requests.delete(f"{url}/{gone['id']}", headers=MEMBER, timeout=10).status_code == 204
+    assert requests.get(f"{url}/{gone['id']}", headers=MEMBER, timeout=10).json()[
+        "status"] == "deleted"
+    blobs = data / "blobs"
+    assert len([p for p in blobs.rglob("*") if p.is_file()]) == 1
+    printed = run(env={"GLARE_DATA_DIR": str(data), **env}, command=SCRUBBER)
+    assert printed.strip() == "scrubbed 1 artifact(s)"
+    assert requests.get(f"{url}/{gone['id']}", headers=MEMBER, timeout=10).status_code == 404
+    assert requests.get(f"{url}/{keep['id']}", headers=MEMBER, timeout=10).json()[
+        "status"] == "drafted"
+    assert [p for p in blobs.rglob("*") if p.is_file()] == []
