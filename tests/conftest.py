@@ -116,6 +116,30 @@ def swift_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftServ
         server.stop()
 
 
+def run_parallel(count: int, action: Any) -> Any:
+    """Call ``action(n)`` for n in range(count) in threads that start together; return a
+    Counter of the results."""
+    import threading
+    from collections import Counter
+
+    results: list[Any] = []
+    lock = threading.Lock()
+    start = threading.Barrier(count)
+
+    def run(n: int) -> None:
+        start.wait()
+        outcome = action(n)
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Counter(results)
+
+
 def pip_install(package: Path, target: Path) -> None:
     """Install a package with pip into a private folder (the test venv stays as it is)."""
     import sys

@@ -4,7 +4,6 @@ database matters most (version ordering, uniqueness and locks under concurrency)
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import Any
 
@@ -18,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from glare_core.data.sql.tables import metadata as core_metadata
 from glare_core.testing import DataAPIContract, GlareClient
 from tests.api.helpers import replace
+from tests.conftest import run_parallel
 
 pytestmark = pytest.mark.postgres
 
@@ -100,20 +100,6 @@ def test_filters_and_like(client):
     assert client.list("images", "os_distro=in:d0,d2")["total_count"] == 2
 
 
-def run_parallel(count: int, action) -> Counter:
-    results: list[int] = []
-    barrier = threading.Barrier(count)
-
-    def run(n: int) -> None:
-        barrier.wait()
-        results.append(action(n))
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Counter(results)
 
 
 def test_parallel_creates_of_one_name_version(postgres_app):

@@ -4,34 +4,17 @@ processes (two workers each) on one database, never end above a limit."""
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from pathlib import Path
 
 import requests
 
+from tests.conftest import run_parallel
 from tests.system.conftest import MEMBER
 
 SAMPLE = "/artifacts/sample_artifact"
 
 
-def run_parallel(count: int, action) -> Counter:
-    results: list[int] = []
-    lock = threading.Lock()
-    start = threading.Barrier(count)
-
-    def run(n: int) -> None:
-        start.wait()
-        status = action(n)
-        with lock:
-            results.append(status)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Counter(results)
 
 
 def two_servers(start_server, tmp_path: Path, types: dict):
