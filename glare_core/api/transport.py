@@ -25,8 +25,18 @@ def normalize_request_id(value: str | None) -> str:
     return value if value.startswith("req-") else f"req-{value}"
 
 
+def check_path_encoding() -> None:
+    """A URL path that is not UTF-8 is a bad request (not a lookup of a garbled name)."""
+    raw = request.environ.get("PATH_INFO", "")
+    try:
+        raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise BadRequest("The URL path is not valid UTF-8") from None
+
+
 def before_request() -> None:
     g.request_id = normalize_request_id(request.headers.get(REQUEST_ID_HEADER))
+    check_path_encoding()
     endpoint = request.endpoint or ""
     if request.method == "HEAD" and endpoint not in HEAD_ENDPOINTS and request.url_rule:
         allowed = sorted(m for m in request.url_rule.methods or () if m not in ("HEAD", "OPTIONS"))

@@ -53,3 +53,11 @@ def test_browsable_ui(glare_app):
     assert response.mimetype == "text/html"
     assert b"swagger-ui" in response.data
     assert b"/-/api/openapi.json" in response.data
+
+
+@pytest.mark.parametrize("path", ["/artifacts/%ff", "/artifacts/sample_artifact/%ff",
+                                  "/schemas/%C3%28", "/artifacts/sample_artifact?name=%ff"])
+def test_urls_that_are_not_utf8_are_400(user1, path):
+    response = user1.get(path)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["type"] == "BadRequest"
