@@ -4,6 +4,7 @@ authentication into a RequestContext, and the contract's transport rules."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, current_app, g, request
 
@@ -27,9 +28,13 @@ def normalize_request_id(value: str | None) -> str:
 
 def check_path_encoding() -> None:
     """A URL path that is not UTF-8 is a bad request (not a lookup of a garbled name)."""
-    raw = request.environ.get("PATH_INFO", "")
+    environ = request.environ
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     try:
-        raw.encode("latin-1").decode("utf-8")
+        if raw_uri:  # the path as the client sent it, still percent-encoded
+            unquote_to_bytes(raw_uri.split("?", 1)[0]).decode("utf-8")
+        else:  # WSGI: PATH_INFO holds the raw bytes as latin-1 text
+            environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
     except UnicodeError:
         raise BadRequest("The URL path is not valid UTF-8") from None
 
