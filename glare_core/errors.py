@@ -149,6 +149,33 @@ class ServiceUnavailable(GlareError):
     default_message = "A backend service is unavailable"
 
 
+class BlobWriteError(GlareError):
+    """A blob store failed while writing; ``leftover`` lists locations it could not
+    clean up (the caller queues them for the scrubber)."""
+
+    status = 503
+    error_type = "BlobStoreError"
+
+    def __init__(
+        self, message: str, *, leftover: list[str] | None = None, status: int = 503
+    ) -> None:
+        super().__init__(message)
+        self.leftover = list(leftover or [])
+        self.status = status  # type: ignore[misc]
+
+
+class InsufficientStorage(GlareError):
+    status = 507
+    error_type = "InsufficientStorage"
+    default_message = "The blob store is full"
+
+
+class BlobNotFound(GlareError):
+    status = 404
+    error_type = "NotFound"
+    default_message = "The blob data was not found in the store"
+
+
 class StartupError(Exception):
     """The service cannot start: bad configuration, a broken plugin or type definition."""
 

@@ -3,7 +3,6 @@ authentication into a RequestContext, and the contract's transport rules."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, current_app, g, request
@@ -99,6 +98,3 @@ def install(app: Flask) -> None:
     app.before_request(before_request)
     app.after_request(after_request)
 
-
-def context_or_none() -> Any:
-    return g.get("context")

@@ -17,39 +17,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from glare_core.errors import GlareError, ServiceUnavailable
+# The store errors belong to the one error tree; re-exported here for store authors.
+from glare_core.errors import BlobNotFound, BlobWriteError, InsufficientStorage
+
+__all__ = ["BLOB_STORE_API_VERSION", "CHUNK_SIZE", "BlobNotFound", "BlobStore", "BlobWriteError",
+           "FileRange", "InsufficientStorage", "StoredBlob"]
 
 BLOB_STORE_API_VERSION = "1.0"
 CHUNK_SIZE = 1024 * 1024
-
-
-class BlobWriteError(GlareError):
-    """A store failed while writing; ``leftover`` lists locations it could not clean up."""
-
-    status = 503
-    error_type = "BlobStoreError"
-
-    def __init__(
-        self, message: str, *, leftover: list[str] | None = None, status: int = 503
-    ) -> None:
-        super().__init__(message)
-        self.leftover = list(leftover or [])
-        self.status = status  # type: ignore[misc]
-
-
-class InsufficientStorage(GlareError):
-    status = 507
-    error_type = "InsufficientStorage"
-    default_message = "The blob store is full"
-
-
-class BlobNotFound(GlareError):
-    status = 404
-    error_type = "NotFound"
-    default_message = "The blob data was not found in the store"
-
-
-StoreUnavailable = ServiceUnavailable
 
 
 class FileRange:

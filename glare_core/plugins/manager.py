@@ -11,7 +11,6 @@ import importlib
 import importlib.metadata as md
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -100,10 +99,6 @@ def _load_entry_points(
             PluginInfo(ep.name, dist.name if dist else None, dist.version if dist else None, False)
         )
     return infos
-
-
-def plugin_module_name(plugin: Any) -> str:
-    return plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
 
 
 def _core_version() -> str:

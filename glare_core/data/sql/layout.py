@@ -111,18 +111,23 @@ def artifacts_table(
     return table
 
 
+def _artifact_id(artifacts: sa.Table) -> sa.Column:
+    """The column tying a property or blob row to its artifact (rows go with it)."""
+    return sa.Column(
+        "artifact_id",
+        sa.String(36),
+        sa.ForeignKey(f"{artifacts.name}.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
 def properties_table(name: str, metadata: sa.MetaData, artifacts: sa.Table) -> sa.Table:
     """One row per stored scalar: a field value, a list element or a dict entry."""
     table = sa.Table(
         name,
         metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "artifact_id",
-            sa.String(36),
-            sa.ForeignKey(f"{artifacts.name}.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        _artifact_id(artifacts),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("position", sa.Integer, nullable=True),
         sa.Column("key_name", sa.String(255), nullable=True),
@@ -148,12 +153,7 @@ def blobs_table(name: str, metadata: sa.MetaData, artifacts: sa.Table) -> sa.Tab
         name,
         metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "artifact_id",
-            sa.String(36),
-            sa.ForeignKey(f"{artifacts.name}.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        _artifact_id(artifacts),
         sa.Column("field_name", sa.String(255), nullable=False),
         # "" for a plain blob field; folder keys may be up to 2048 characters.
         sa.Column("blob_key", sa.String(2048), nullable=False),

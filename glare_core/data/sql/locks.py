@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import uuid
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from glare_core.data.database import Database
@@ -58,8 +57,3 @@ class SqlLockStore:
     def release(self, key: str, token: str) -> None:
         with self.db.write() as conn:
             conn.execute(locks.delete().where(locks.c.id == lock_id(key), locks.c.token == token))
-
-    def held(self, key: str) -> bool:
-        with self.db.read() as conn:
-            found = conn.execute(sa.select(locks.c.id).where(locks.c.id == lock_id(key))).first()
-        return found is not None
