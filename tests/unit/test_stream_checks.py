@@ -1,4 +1,4 @@
-"""Unit tests of the upload-hook stream helpers (glare_core/blobs/helpers.py), exported by
+"""Unit tests of the upload-hook stream helpers (glare_core/blobs/stream_checks.py), exported by
 the public plugin API: chunks pass unchanged, the check runs at the end before the last
 chunk is released, the in-memory copy is bounded, spooled files are always removed."""
 
