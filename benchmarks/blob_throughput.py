@@ -19,6 +19,7 @@ reads both start cold.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -47,10 +48,33 @@ def drop_caches() -> None:
         Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
-def timed(action: Callable[[], None]) -> float:
+def busy_cpu_seconds() -> float:
+    """CPU time spent by the whole machine so far (every process, user + kernel)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(action: Callable[[], None]) -> tuple[float, float]:
+    """Run ``action``; returns its wall time and the machine's CPU time meanwhile."""
+    cpu = busy_cpu_seconds()
     start = time.perf_counter()
     action()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, busy_cpu_seconds() - cpu
+
+
+def digest_cpu_seconds(source: Path) -> float:
+    """CPU time of MD5, SHA-1 and SHA-256 over ``source``: the checksums every upload owes."""
+    digests = [hashlib.md5(usedforsecurity=False), hashlib.sha1(usedforsecurity=False),
+               hashlib.sha256()]
+    with source.open("rb") as handle:
+        chunks = list(iter(lambda: handle.read(CHUNK), b""))[:256]  # 256 MiB, from memory
+    start = time.process_time()
+    for digest in digests:
+        for chunk in chunks:
+            digest.update(chunk)
+    hashed = sum(len(c) for c in chunks)
+    return (time.process_time() - start) * source.stat().st_size / hashed
 
 
 def free_port() -> int:
@@ -181,8 +205,12 @@ def _curl(*args: str, write_out: str = "%{http_code}") -> str:
 # ---- the run --------------------------------------------------------------------------------
 
 
-def mibps(size: int, seconds: list[float]) -> float:
-    return size / MIB / statistics.median(seconds)
+def mibps(size: int, runs: list[tuple[float, float]]) -> float:
+    return size / MIB / statistics.median(wall for wall, _ in runs)
+
+
+def cpu_per_gib(size: int, runs: list[tuple[float, float]]) -> float:
+    return statistics.median(cpu for _, cpu in runs) * 1024 * MIB / size
 
 
 def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
@@ -198,7 +226,8 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
                                          "container_prefix": f"bench{os.getpid()}"})
     data_dir = work / f"data-{store}"
     server = Server(data_dir, env)
-    times: dict[str, list[float]] = {k: [] for k in ("raw_put", "raw_get", "api_put", "api_get")}
+    times: dict[str, list[tuple[float, float]]] = {
+        k: [] for k in ("raw_put", "raw_get", "api_put", "api_get")}
     try:
         session = requests.Session()
         session.headers.update(HEADERS)
@@ -236,6 +265,10 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
         "upload_raw": mibps(size, times["raw_put"]),
         "download_api": mibps(size, times["api_get"]),
         "download_raw": mibps(size, times["raw_get"]),
+        "upload_api_cpu": cpu_per_gib(size, times["api_put"]),
+        "upload_raw_cpu": cpu_per_gib(size, times["raw_put"]),
+        "download_api_cpu": cpu_per_gib(size, times["api_get"]),
+        "download_raw_cpu": cpu_per_gib(size, times["raw_get"]),
         "peak_rss_mib": peak,
     }
 
@@ -270,6 +303,7 @@ def main() -> int:
                     "--disable-pip-version-check", "--target", str(site),
                     str(REPO / "tests" / "plugins" / "demo_widgets")], check=True)
     make_source(work / "source.bin", size)
+    digest_cpu = digest_cpu_seconds(work / "source.bin") * 1024 * MIB / size
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     swift_env, stop_swift = (start_swift(work) if "swift" in stores else (None, lambda: None))
     results = []
@@ -281,16 +315,21 @@ def main() -> int:
         stop_swift()
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
+    cpus = os.cpu_count() or 1
     print(f"\nBlob throughput, {args.size} MiB, median of {args.repeat} run(s), "
-          f"{os.cpu_count()} CPUs{', cold caches' if os.geteuid() == 0 else ''}, "
+          f"{cpus} CPUs{', cold caches' if os.geteuid() == 0 else ''}, "
           f"API client: {args.client}")
     print(f"{'store':<7} {'direction':<9} {'API MiB/s':>10} {'raw MiB/s':>10} {'API/raw':>8}"
-          f" {'worker peak RSS':>16}")
+          f" {'API CPU s/GiB':>14} {'raw CPU s/GiB':>14} {'worker peak RSS':>16}")
     for r in results:
         for direction in ("upload", "download"):
             api, raw = r[f"{direction}_api"], r[f"{direction}_raw"]
             print(f"{r['store']:<7} {direction:<9} {api:>10.0f} {raw:>10.0f} {api / raw:>7.0%}"
+                  f" {r[f'{direction}_api_cpu']:>14.2f} {r[f'{direction}_raw_cpu']:>14.2f}"
                   f" {r['peak_rss_mib']:>13.0f} MiB")
+    print(f"\nCPU s/GiB: busy CPU time of the whole machine (server, client and Swift) per GiB"
+          f" moved.\nMD5 + SHA-1 + SHA-256 of 1 GiB, which every API upload computes and no raw"
+          f" path does: {digest_cpu:.2f} CPU s.")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 Writes go to a temporary file next to the target, are fsynced, then renamed into place, so
 a reader never sees a partial blob and a failed or interrupted write leaves nothing behind.
+They bypass the page cache (``O_DIRECT``, see ``direct_io``) where the filesystem allows.
 Locations are relative (``file:<namespace>/<xx>/<blob id>``) so the data folder can move.
 """
 
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from glare_core.blobs import direct_io
 from glare_core.blobs.base import (
     BlobNotFound,
     BlobStore,
@@ -29,9 +31,12 @@ SCHEME = "file"
 class FilesystemStore(BlobStore):
     schemes = (SCHEME,)
 
-    def __init__(self, root: str | os.PathLike[str], *, fsync: bool = True) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, fsync: bool = True, direct_io: bool = True
+    ) -> None:
         self.root = Path(root)
         self.fsync = fsync
+        self.direct_io = direct_io
         self.root.mkdir(parents=True, exist_ok=True)
 
     def location_for(self, blob_id: str, *, namespace: str) -> str:
@@ -52,15 +57,14 @@ class FilesystemStore(BlobStore):
         target = self.path_of(location)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{target.name}.partial-{uuid.uuid4().hex[:8]}")
-        written = 0
         try:
-            with partial.open("wb") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                    written += len(chunk)
-                handle.flush()
+            fd, direct = direct_io.open_for_write(partial, direct=self.direct_io)
+            try:
+                written = direct_io.write_chunks(fd, chunks, direct=direct)
                 if self.fsync:
-                    os.fsync(handle.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(partial, target)
         except BaseException as exc:
             partial.unlink(missing_ok=True)
