@@ -1,10 +1,13 @@
 """The ``swift`` store: blobs as OpenStack Swift objects (python-swiftclient).
 
 One container per artifact type (``<prefix>_<type>``). A blob whose size is known and at
-most ``segment_size`` is one object; anything bigger (or of unknown size: chunked uploads)
-is a Static Large Object whose segments (``<container>_segments/<blob id>/<n>``) are
-uploaded one after another while the request body streams in, so memory stays bounded
-and blobs of many GiB work. Deleting a blob deletes its segments too.
+most ``large_object_size`` (default 5 GiB, Swift's own default object size limit, and
+never more than the cluster's ``max_file_size``) is one object, streamed in one PUT.
+Anything bigger, or of unknown size (chunked uploads), is a Static Large Object whose
+``segment_size`` segments (``<container>_segments/<blob id>/<n>``) are uploaded one after
+another while the request body streams in, so memory stays bounded and blobs of many GiB
+work. Deleting a blob deletes its segments too. Plain objects are preferred because
+reading a Static Large Object costs the proxy an MD5 of every segment.
 
 Authentication: tempauth/v1 (``auth_url``, ``user``, ``key``) or Keystone v3 (add
 ``auth_version = "3"``, ``project_name``, ``user_domain_name``, ``project_domain_name``).
@@ -27,6 +30,7 @@ from glare_core.errors import BadRequest, GlareError, ServiceUnavailable
 
 SCHEME = "swift"
 DEFAULT_SEGMENT_SIZE = 200 * 1024 * 1024
+DEFAULT_LARGE_OBJECT_SIZE = 5 * 1024 * 1024 * 1024
 # Blobs of unknown size up to this many bytes are buffered and stored as plain objects.
 SMALL_OBJECT_PEEK = 4 * 1024 * 1024
 _NETWORK_ERRORS = (ClientException, requests.RequestException, OSError)
@@ -35,41 +39,36 @@ _NETWORK_ERRORS = (ClientException, requests.RequestException, OSError)
 class _IterReader:
     """A file-like ``read()`` over an iterator of chunks, for swiftclient's streaming PUT.
 
-    An exception raised by the iterator (size limit, client gone) is remembered so the
-    store can re-raise it instead of whatever swiftclient wraps it in.
+    Reads are short: each returns at most the rest of the current chunk, so a chunk is
+    never joined with the next and a small ``read(size)`` copies only ``size`` bytes (the
+    HTTP layer reads 16 KiB at a time from a sized body). An exception raised by the
+    iterator (size limit, client gone) is remembered so the store can re-raise it instead
+    of whatever swiftclient wraps it in.
     """
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
-        self._buffer = b""
+        self._current = b""
+        self._offset = 0
         self.count = 0
         self.error: BaseException | None = None
 
     def read(self, size: int = -1) -> bytes:
-        try:
-            if not self._buffer:
-                # The common case: hand over the next chunk as it is, without copying.
-                chunk = next(self._chunks, b"")
-                if size < 0 or len(chunk) <= size:
-                    self.count += len(chunk)
-                    return chunk
-                self._buffer = chunk
-            parts = [self._buffer]
-            held = len(self._buffer)
-            while size < 0 or held < size:
-                chunk = next(self._chunks, b"")
-                if not chunk:
-                    break
-                parts.append(chunk)
-                held += len(chunk)
-        except BaseException as exc:
-            self.error = exc
-            raise
-        data = b"".join(parts)
-        if size < 0:
-            out, self._buffer = data, b""
+        while self._offset >= len(self._current):
+            try:
+                chunk = next(self._chunks, None)
+            except BaseException as exc:
+                self.error = exc
+                raise
+            if chunk is None:
+                return b""
+            self._current, self._offset = chunk, 0
+        start = self._offset
+        if size < 0 or len(self._current) - start <= size:
+            out = self._current[start:] if start else self._current  # no copy when whole
         else:
-            out, self._buffer = data[:size], data[size:]
+            out = self._current[start:start + size]
+        self._offset += len(out)
         self.count += len(out)
         return out
 
@@ -83,6 +82,9 @@ class SwiftStore(BlobStore):
         self.settings = dict(settings)
         self.prefix = self.settings.get("container_prefix", "glare")
         self.segment_size = int(self.settings.get("segment_size", DEFAULT_SEGMENT_SIZE))
+        self.large_object_size = int(
+            self.settings.get("large_object_size", DEFAULT_LARGE_OBJECT_SIZE))
+        self._cluster_max_size: int | None = None
         self._local = threading.local()
         self._known_containers: set[str] = set()
 
@@ -110,6 +112,19 @@ class SwiftStore(BlobStore):
             )
             self._local.conn = conn
         return conn
+
+    def plain_object_limit(self) -> int:
+        """The largest blob stored as one object: ``large_object_size``, capped by the
+        cluster's ``max_file_size`` when Swift publishes it (``/info``)."""
+        if self._cluster_max_size is None:
+            try:
+                info = self._connection().get_capabilities()
+                self._cluster_max_size = int(info["swift"]["max_file_size"])
+            except (*_NETWORK_ERRORS, KeyError, TypeError, ValueError):
+                self._cluster_max_size = 0  # unknown: trust the setting
+        if self._cluster_max_size:
+            return min(self.large_object_size, self._cluster_max_size)
+        return self.large_object_size
 
     def _ensure_container(self, container: str) -> None:
         if container not in self._known_containers:
@@ -146,18 +161,18 @@ class SwiftStore(BlobStore):
             if size is None:
                 # Unknown size: a small blob (it ends within the first few MiB) is still
                 # stored as one plain object; only that much is ever buffered.
-                head, chunks, ended = _peek(chunks, min(self.segment_size, SMALL_OBJECT_PEEK))
+                head, chunks, ended = _peek(chunks, SMALL_OBJECT_PEEK)
                 if ended:
                     size = len(head)
                 chunks = _prepend(head, chunks)
-            if size is not None and size <= self.segment_size:
+            if size is not None and size <= self.plain_object_limit():
                 reader = _IterReader(chunks)
                 written.append((container, obj))
                 self._connection().put_object(
                     container, obj, reader, content_length=size, chunk_size=CHUNK_SIZE
                 )
                 return StoredBlob(location, reader.count)
-            return self._write_large(container, obj, chunks, written)
+            return self._write_large(container, obj, chunks, written, size)
         except BaseException as exc:
             leftovers = self._remove(written)
             cause = reader.error if reader is not None and reader.error else exc
@@ -172,7 +187,7 @@ class SwiftStore(BlobStore):
 
     def _write_large(
         self, container: str, obj: str, chunks: Iterator[bytes],
-        written: list[tuple[str, str]],
+        written: list[tuple[str, str]], size: int | None,
     ) -> StoredBlob:
         segment_container = f"{container}_segments"
         self._ensure_container(segment_container)
@@ -185,9 +200,13 @@ class SwiftStore(BlobStore):
             name = f"{obj}/{len(manifest):08d}"
             reader = _IterReader(_prepend(first, piece))
             written.append((segment_container, name))
+            # With the blob's size known, each segment's is too: a sized PUT spares Swift
+            # the chunked transfer decoding.
+            length = None if size is None else min(self.segment_size, size - total)
             try:
                 etag = self._connection().put_object(
-                    segment_container, name, reader, chunk_size=CHUNK_SIZE
+                    segment_container, name, reader, content_length=length,
+                    chunk_size=CHUNK_SIZE,
                 )
             except BaseException:
                 if reader.error is not None:

@@ -39,7 +39,8 @@ def store(request, glare_app) -> BlobStore:
     if request.param == "swift":
         swift_server = request.getfixturevalue("swift_server")
         prefix = request.getfixturevalue("swift_prefix")
-        return SwiftStore(swift_server.settings(container_prefix=prefix, segment_size=SEGMENT))
+        return SwiftStore(swift_server.settings(container_prefix=prefix, segment_size=SEGMENT,
+                                                large_object_size=SEGMENT))
     return glare_app.extensions["glare"].stores.by_name[request.param]
 
 
@@ -125,7 +126,7 @@ def test_overwriting_is_not_needed_each_upload_gets_a_new_location(store):
 
 def test_swift_large_blob_is_a_static_large_object(swift_server, swift_prefix):
     store = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
-                                             segment_size=SEGMENT))
+                                             segment_size=SEGMENT, large_object_size=SEGMENT))
     location = store.location_for("big", namespace="slo")
     data = os.urandom(3 * SEGMENT + 10)
     store.write(location, chunks_of(data), size=len(data))
@@ -137,3 +138,66 @@ def test_swift_large_blob_is_a_static_large_object(swift_server, swift_prefix):
     store.delete(location)
     assert store.list_objects(container) == []
     assert store.list_objects(f"{container}_segments") == []
+
+
+def _layout(store: SwiftStore, namespace: str, name: str) -> tuple[bool, list[str]]:
+    """Whether ``name`` is a Static Large Object, and its segment names."""
+    container = store.container_for(namespace)
+    headers = store._connection().head_object(container, name)
+    segments = [s for s in store.list_objects(f"{container}_segments")
+                if s.startswith(f"{name}/")]
+    return headers.get("x-static-large-object") == "True", segments
+
+
+def test_swift_known_size_up_to_large_object_size_is_one_plain_object(
+    swift_server, swift_prefix
+):
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
+                                             segment_size=SEGMENT,
+                                             large_object_size=4 * SEGMENT))
+    plain = os.urandom(4 * SEGMENT)
+    store.write(store.location_for("plain", namespace="policy"), chunks_of(plain),
+                size=len(plain))
+    assert _layout(store, "policy", "plain") == (False, [])
+    assert read_all(store, store.location_for("plain", namespace="policy")) == plain
+
+    big = os.urandom(4 * SEGMENT + 1)
+    store.write(store.location_for("big", namespace="policy"), chunks_of(big), size=len(big))
+    is_slo, segments = _layout(store, "policy", "big")
+    assert is_slo and segments == [f"big/{n:08d}" for n in range(5)]
+    container = store.container_for("policy")
+    sizes = [int(store._connection().head_object(f"{container}_segments", s)
+                 ["content-length"]) for s in segments]
+    assert sizes == [SEGMENT] * 4 + [1]
+    assert read_all(store, store.location_for("big", namespace="policy")) == big
+
+
+def test_swift_unknown_size_beyond_the_peek_is_a_static_large_object(
+    swift_server, swift_prefix, monkeypatch
+):
+    from glare_core.blobs import swift as swift_module
+
+    monkeypatch.setattr(swift_module, "SMALL_OBJECT_PEEK", SEGMENT)
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
+                                             segment_size=SEGMENT,
+                                             large_object_size=64 * SEGMENT))
+    data = os.urandom(2 * SEGMENT + 5)
+    location = store.location_for("chunked", namespace="policy")
+    store.write(location, chunks_of(data), size=None)
+    is_slo, segments = _layout(store, "policy", "chunked")
+    assert is_slo and len(segments) == 3
+    assert read_all(store, location) == data
+
+    small = os.urandom(SEGMENT // 2)
+    store.write(store.location_for("small", namespace="policy"), chunks_of(small), size=None)
+    assert _layout(store, "policy", "small") == (False, [])
+
+
+def test_swift_plain_object_limit_is_capped_by_the_cluster(swift_server, swift_prefix):
+    max_file_size = int(swift_server.connection().get_capabilities()["swift"]["max_file_size"])
+    huge = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
+                                            large_object_size=max_file_size * 2))
+    assert huge.plain_object_limit() == max_file_size
+    modest = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
+                                              large_object_size=1000))
+    assert modest.plain_object_limit() == 1000

@@ -22,7 +22,8 @@ def glare_settings(swift_server, swift_prefix):
     return {
         "GLARE_DEFAULT_STORE": "swift",
         "GLARE_SWIFT": swift_server.settings(container_prefix=swift_prefix,
-                                             segment_size=SEGMENT),
+                                             segment_size=SEGMENT,
+                                             large_object_size=SEGMENT),
     }
 
 

@@ -44,7 +44,8 @@ def store_server(request, start_server, tmp_path):
         prefix = request.getfixturevalue("swift_prefix")
         env = {"GLARE_DEFAULT_STORE": "swift",
                "GLARE_SWIFT": json.dumps(swift.settings(container_prefix=prefix,
-                                                        segment_size=SEGMENT))}
+                                                        segment_size=SEGMENT,
+                                                        large_object_size=SEGMENT))}
         conn = swift.connection()
 
         def holdings() -> list[str]:
@@ -150,14 +151,19 @@ def glare_manage(data_dir: Path, env: dict, *args: str) -> str:
     return result.stdout
 
 
-def test_swift_stops_mid_upload_then_recovers(start_server, tmp_path, swift_prefix):
+@pytest.mark.parametrize("layout", ["segmented", "plain"])
+def test_swift_stops_mid_upload_then_recovers(start_server, tmp_path, swift_prefix, layout):
+    """``segmented``: a chunked upload becomes SLO segments; ``plain``: an upload of known
+    size under ``large_object_size`` streams into a single object PUT."""
     swift = SwiftServer(tmp_path / "own-swift")
     swift.start()
     try:
         stopped = threading.Event()
+        large = SEGMENT if layout == "segmented" else 64 * MIB
         swift_env = {"GLARE_DEFAULT_STORE": "swift",
                      "GLARE_SWIFT": json.dumps(swift.settings(container_prefix=swift_prefix,
-                                                              segment_size=SEGMENT))}
+                                                              segment_size=SEGMENT,
+                                                              large_object_size=large))}
         server = start_server(tmp_path / "data", env=swift_env)
         api = Api(server.url)
         a, b, first, other = prepare(api)
@@ -172,8 +178,9 @@ def test_swift_stops_mid_upload_then_recovers(start_server, tmp_path, swift_pref
                 stopped.set()
                 swift.stop()
 
-        status, body = raw_upload(server.url, f"{SAMPLE}/{a['id']}/blob",
-                                  pattern_chunks(9 * MIB), on_chunk=stop_swift_once)
+        status, body = raw_upload(
+            server.url, f"{SAMPLE}/{a['id']}/blob", pattern_chunks(9 * MIB),
+            content_length=9 * MIB if layout == "plain" else None, on_chunk=stop_swift_once)
         assert stopped.is_set()
         assert status in (503, None)  # 503, unless the server closed before answering
         if status == 503:
