@@ -3,6 +3,7 @@ download (HEAD, Range, conditional GET), and removal of location blobs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -50,6 +51,23 @@ def parse_content_length() -> int | None:
     return length
 
 
+def upload_body(length: int | None) -> Iterator[bytes]:
+    """The request body in chunks, read with as few copies as the server allows.
+
+    Werkzeug's ``request.stream`` wraps the server's input in a limiting stream that
+    copies every chunk twice more, so the server's own input is read whenever that is
+    safe: when the server marks it as terminated (it ends where the body ends: gunicorn,
+    chunked bodies) or when the length is known (``request_body`` then never reads past
+    it). Without either, werkzeug's stream is empty, as HTTP wants.
+    """
+    environ = request.environ
+    if environ.get("wsgi.input_terminated"):
+        return request_body(environ["wsgi.input"], length, until_eof=True)
+    if length is not None:
+        return request_body(environ["wsgi.input"], length)
+    return request_body(request.stream, length)
+
+
 def _artifact_response(type_name: str, record: dict) -> Response:
     artifact_type = current_app.extensions["glare"].registry.resolve(type_name)
     response = json_response(render_artifact(artifact_type, record))
@@ -91,7 +109,7 @@ class BlobData(MethodView):
         length = parse_content_length()
         record = blob_service().upload(
             current_context(), type_name, artifact_id, field_name, key,
-            request_body(request.stream, length), content_type=content_type,
+            upload_body(length), content_type=content_type,
             content_length=length,
         )
         return _artifact_response(type_name, record)

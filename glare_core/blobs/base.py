@@ -13,8 +13,8 @@ whatever it had written (best effort; locations it cannot remove it lists in
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 # The store errors belong to the one error tree; re-exported here for store authors.
@@ -23,7 +23,7 @@ from glare_core.errors import BlobNotFound, BlobWriteError, InsufficientStorage
 __all__ = ["BLOB_STORE_API_VERSION", "CHUNK_SIZE", "BlobNotFound", "BlobStore", "BlobWriteError",
            "FileRange", "InsufficientStorage", "StoredBlob"]
 
-BLOB_STORE_API_VERSION = "1.0"
+BLOB_STORE_API_VERSION = "1.1"
 CHUNK_SIZE = 1024 * 1024
 
 
@@ -59,8 +59,12 @@ class FileRange:
 
 @dataclass(frozen=True)
 class StoredBlob:
+    """What a store wrote: where, how many bytes, and the digests it computed itself
+    (only those promised by ``BlobStore.digests_while_writing``)."""
+
     location: str
     size: int
+    checksums: Mapping[str, str] = field(default_factory=dict)
 
 
 class BlobStore(abc.ABC):
@@ -84,6 +88,16 @@ class BlobStore(abc.ABC):
         self, location: str, chunks: Iterable[bytes], *, size: int | None = None
     ) -> StoredBlob:
         """Store every chunk at ``location``; ``size`` is the expected total if known."""
+
+    def digests_while_writing(self, size: int | None) -> frozenset[str]:
+        """Digests (of ``md5``, ``sha1``, ``sha256``) this store computes itself while
+        writing a blob of ``size`` bytes (None: unknown) and returns in
+        ``StoredBlob.checksums``, so that Glare need not compute them again.
+
+        A store that already hashes what it receives (Swift's ETag is the MD5 of a plain
+        object) saves the API process that CPU. The default is none. Since blob store API 1.1.
+        """
+        return frozenset()
 
     @abc.abstractmethod
     def read(

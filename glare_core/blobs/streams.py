@@ -9,7 +9,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from werkzeug.exceptions import HTTPException
 
@@ -18,17 +18,28 @@ from glare_core.errors import BadRequest, RequestTooLarge
 
 
 def request_body(
-    stream: BinaryIO, expected: int | None, chunk_size: int = CHUNK_SIZE
+    stream: BinaryIO, expected: int | None, chunk_size: int = CHUNK_SIZE, *,
+    until_eof: bool = False,
 ) -> Iterator[bytes]:
     """A request body in chunks; a client that stops early is an error, never a short blob.
+
+    ``until_eof``: the stream itself ends where the body ends (a server that frames the
+    body), so it is read to its end and a body longer than ``expected`` is an error.
+    Otherwise the stream may be the connection itself, where the bytes after the body
+    belong to the next request: reads then stop at ``expected`` bytes.
 
     Servers report a dropped connection differently (an OSError, an HTTP error, or just
     EOF before ``Content-Length`` bytes); each becomes a BadRequest here.
     """
     received = 0
     while True:
+        want = chunk_size
+        if expected is not None and not until_eof:
+            want = min(chunk_size, expected - received)
+            if want == 0:
+                return
         try:
-            chunk = stream.read(chunk_size)
+            chunk = stream.read(want)
         except (OSError, HTTPException) as exc:
             raise BadRequest(
                 f"The upload was interrupted after {received} bytes ({type(exc).__name__})"
@@ -50,7 +61,8 @@ class MeteredStream:
 
     Reading past ``limit`` bytes raises RequestTooLarge with ``limit_message``. Every
     ``heartbeat_every`` seconds ``heartbeat`` is called (the engine uses it to show the
-    upload is alive).
+    upload is alive). Digests named in ``skip_digests`` are not computed (the store
+    computes them) and are absent from ``checksums``.
     """
 
     def __init__(
@@ -61,46 +73,48 @@ class MeteredStream:
         limit_message: str = "",
         heartbeat: Callable[[], None] | None = None,
         heartbeat_every: float = 30.0,
+        skip_digests: frozenset[str] = frozenset(),
     ) -> None:
         self._chunks = chunks
         self.limit = limit
         self.limit_message = limit_message or f"The blob is larger than {limit} bytes"
         self.size = 0
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self._sha1 = hashlib.sha1(usedforsecurity=False)
-        self._sha256 = hashlib.sha256()
+        self._digests = {
+            name: hashlib.new(name, usedforsecurity=False)
+            for name in ("md5", "sha1", "sha256") if name not in skip_digests
+        }
+        # Two helpers split the work: MD5 (the slowest, about 2.5x SHA-1 or SHA-256 with
+        # CPU support) alone, the others together.
+        self._first = [d for n, d in self._digests.items() if n == "md5"]
+        self._second = [d for n, d in self._digests.items() if n != "md5"]
+        if not self._first:
+            self._first, self._second = self._second[:1], self._second[1:]
         self._heartbeat = heartbeat
         self._heartbeat_every = heartbeat_every
         self._last_beat = time.monotonic()
 
     def __iter__(self) -> Iterator[bytes]:
-        # The digests run in two helper threads (MD5 alone, SHA-1 + SHA-256 together) while
-        # this thread goes on reading: hashlib releases the GIL for large updates, and each
-        # digest still sees the chunks in order because a helper takes the next chunk only
-        # after finishing the previous one.
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="glare-md5") as md5_helper,
-            ThreadPoolExecutor(1, thread_name_prefix="glare-sha") as sha_helper,
-        ):
-            md5_done: Future | None = None
-            sha_done: Future | None = None
-            try:
-                for chunk in self._counted():
-                    if md5_done is not None:
-                        md5_done.result()
-                    md5_done = md5_helper.submit(self._md5.update, chunk)
-                    if sha_done is not None:
-                        sha_done.result()
-                    sha_done = sha_helper.submit(self._update_sha, chunk)
-                    yield chunk
-            finally:
-                for pending in (md5_done, sha_done):
-                    if pending is not None:
-                        pending.result()
-
-    def _update_sha(self, chunk: bytes) -> None:
-        self._sha1.update(chunk)
-        self._sha256.update(chunk)
+        # The digests run in two helper threads while this thread goes on reading:
+        # hashlib releases the GIL for large updates, and each digest still sees the
+        # chunks in order because a helper takes the next chunk only after finishing the
+        # previous one.
+        groups = [group for group in (self._first, self._second) if group]
+        helpers = [ThreadPoolExecutor(1, thread_name_prefix="glare-digest") for _ in groups]
+        pending: list[Future | None] = [None] * len(groups)
+        try:
+            for chunk in self._counted():
+                for index, group in enumerate(groups):
+                    previous = pending[index]
+                    if previous is not None:
+                        previous.result()
+                    pending[index] = helpers[index].submit(_update_all, group, chunk)
+                yield chunk
+        finally:
+            for previous in pending:
+                if previous is not None:
+                    previous.result()
+            for helper in helpers:
+                helper.shutdown()
 
     def _counted(self) -> Iterator[bytes]:
         for chunk in self._chunks:
@@ -118,11 +132,12 @@ class MeteredStream:
 
     @property
     def checksums(self) -> dict[str, str]:
-        return {
-            "md5": self._md5.hexdigest(),
-            "sha1": self._sha1.hexdigest(),
-            "sha256": self._sha256.hexdigest(),
-        }
+        return {name: digest.hexdigest() for name, digest in self._digests.items()}
+
+
+def _update_all(digests: list[Any], chunk: bytes) -> None:
+    for digest in digests:
+        digest.update(chunk)
 
 
 def rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:

@@ -6,8 +6,9 @@ never more than the cluster's ``max_file_size``) is one object, streamed in one 
 Anything bigger, or of unknown size (chunked uploads), is a Static Large Object whose
 ``segment_size`` segments (``<container>_segments/<blob id>/<n>``) are uploaded one after
 another while the request body streams in, so memory stays bounded and blobs of many GiB
-work. Deleting a blob deletes its segments too. Plain objects are preferred because
-reading a Static Large Object costs the proxy an MD5 of every segment.
+work. Deleting a blob deletes its segments too. Plain objects are preferred: reading a
+Static Large Object costs the proxy an MD5 of every segment, and a plain object's ETag is
+the MD5 of its content, which Glare then need not compute itself.
 
 Authentication: tempauth/v1 (``auth_url``, ``user``, ``key``) or Keystone v3 (add
 ``auth_version = "3"``, ``project_name``, ``user_domain_name``, ``project_domain_name``).
@@ -126,6 +127,12 @@ class SwiftStore(BlobStore):
             return min(self.large_object_size, self._cluster_max_size)
         return self.large_object_size
 
+    def digests_while_writing(self, size: int | None) -> frozenset[str]:
+        """MD5 for blobs stored as one plain object: Swift hashes them already."""
+        if size is not None and size <= self.plain_object_limit():
+            return frozenset({"md5"})
+        return frozenset()
+
     def _ensure_container(self, container: str) -> None:
         if container not in self._known_containers:
             self._connection().put_container(container)
@@ -168,10 +175,11 @@ class SwiftStore(BlobStore):
             if size is not None and size <= self.plain_object_limit():
                 reader = _IterReader(chunks)
                 written.append((container, obj))
-                self._connection().put_object(
+                etag = self._connection().put_object(
                     container, obj, reader, content_length=size, chunk_size=CHUNK_SIZE
                 )
-                return StoredBlob(location, reader.count)
+                # A plain object's ETag is the MD5 of the bytes Swift stored.
+                return StoredBlob(location, reader.count, checksums={"md5": etag.lower()})
             return self._write_large(container, obj, chunks, written, size)
         except BaseException as exc:
             leftovers = self._remove(written)

@@ -164,7 +164,7 @@ class BlobService:
         lock_key = artifact_lock_key(type_name, artifact_id)
         try:
             changes: dict[str, Any] = {}
-            stored, metered = self._stream(
+            stored, checksums = self._stream(
                 context, artifact_type, record, spec, blob_key, body, store, location,
                 limit=limit, why=why, content_length=content_length, changes=changes,
             )
@@ -176,7 +176,7 @@ class BlobService:
                 data_api.set_blob(artifact_id, field_name, blob_key, {
                     "status": "active", "external": False, "size": stored,
                     "content_type": content_type, "location": location, "previous": None,
-                    **metered.checksums,
+                    **checksums,
                 })
                 if field_changes:
                     current = data_api.get(artifact_id)
@@ -199,7 +199,9 @@ class BlobService:
         spec: FieldSpec, blob_key: str | None, body: Iterable[bytes], store: BlobStore,
         location: str, *, limit: int, why: str, content_length: int | None,
         changes: dict[str, Any],
-    ) -> tuple[int, MeteredStream]:
+    ) -> tuple[int, dict[str, str]]:
+        """Run the body through the pre-upload hooks, the meter and into the store;
+        returns the stored size and the three checksums."""
         try:
             replaced = self._chain(
                 "glare_blob_pre_upload", "stream", body, artifact_type=artifact_type,
@@ -213,18 +215,26 @@ class BlobService:
         if replaced is body:
             replaced = None
         data_api = self.service.data_apis[artifact_type.type_name]
+        size_hint = content_length if replaced is None else None
+        by_store = store.digests_while_writing(size_hint)
         metered = MeteredStream(
             _hook_errors_as_400(replaced if replaced is not None else body),
             limit=limit,
             limit_message=why,
             heartbeat=lambda: data_api.touch_blob(record["id"], spec.name, blob_key),
             heartbeat_every=self.settings.heartbeat_every,
+            skip_digests=by_store,
         )
-        size_hint = content_length if replaced is None else None
         stored = write_behind(
             lambda chunks: store.write(location, chunks, size=size_hint), metered
         )
-        return stored.size, metered
+        checksums = {**metered.checksums,
+                     **{name: stored.checksums.get(name, "") for name in by_store}}
+        broken = sorted(name for name in by_store if not _is_hex_digest(name, checksums[name]))
+        if broken:
+            raise BlobWriteError(
+                f"The {store.name} store did not return the {', '.join(broken)} it promised")
+        return stored.size, checksums
 
     def _roll_back(
         self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
@@ -584,3 +594,10 @@ def _verified(data: Iterable[bytes], blob: Mapping[str, Any]) -> Iterator[bytes]
         raise BlobWriteError("The stored data does not match its checksum", status=500)
     if held is not None:
         yield held
+
+
+_DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
+
+
+def _is_hex_digest(name: str, value: str) -> bool:
+    return len(value) == _DIGEST_LENGTHS[name] and all(c in "0123456789abcdef" for c in value)

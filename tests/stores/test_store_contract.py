@@ -201,3 +201,18 @@ def test_swift_plain_object_limit_is_capped_by_the_cluster(swift_server, swift_p
     modest = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
                                               large_object_size=1000))
     assert modest.plain_object_limit() == 1000
+
+
+def test_swift_returns_the_md5_of_plain_objects_only(swift_server, swift_prefix):
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix,
+                                             segment_size=SEGMENT, large_object_size=SEGMENT))
+    assert store.digests_while_writing(SEGMENT) == frozenset({"md5"})
+    assert store.digests_while_writing(SEGMENT + 1) == frozenset()
+    assert store.digests_while_writing(None) == frozenset()
+    for size, expected in ((0, True), (SEGMENT, True), (SEGMENT + 1, False)):
+        data = os.urandom(size)
+        stored = store.write(new_location(store), chunks_of(data), size=size)
+        if expected:
+            assert stored.checksums == {"md5": hashlib.md5(data).hexdigest()}
+        else:
+            assert stored.checksums == {}

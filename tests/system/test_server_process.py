@@ -3,6 +3,7 @@ HTTP, and no lost updates when several processes patch one artifact concurrently
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -94,3 +95,37 @@ def test_concurrent_patches_from_several_processes_lose_nothing(start_server, tm
                          timeout=5).json()
     expected = {f"c{c}-t{n}" for c in range(6) for n in range(15)}
     assert set(final["tags"]) == expected
+
+
+def test_a_kept_alive_connection_serves_requests_after_uploads(start_server, tmp_path: Path):
+    """The upload reads the server's own input stream; it must stop at the body's end so
+    the next request on the same connection is read intact (with and without a length)."""
+    import http.client
+
+    server = start_server(tmp_path / "keepalive")
+    host, port = server.url.removeprefix("http://").split(":")
+    created = requests.post(f"{server.url}{SAMPLE}", json={"name": "ka"}, headers=MEMBER,
+                            timeout=5).json()
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    blob = b"0123456789" * 100_000
+    headers = {**MEMBER, "Content-Type": "application/octet-stream"}
+    try:
+        connection.request("PUT", f"{SAMPLE}/{created['id']}/blob", body=blob,
+                           headers={**headers, "Content-Length": str(len(blob))})
+        sized = connection.getresponse()
+        assert sized.status == 200, sized.read()
+        assert json.loads(sized.read())["blob"]["size"] == len(blob)
+        small = blob[:1500]  # the folder's limit is 2000 bytes
+        connection.request("PUT", f"{SAMPLE}/{created['id']}/dict_of_blobs/k",
+                           body=iter([small[:700], small[700:]]),
+                           headers=headers, encode_chunked=True)
+        chunked = connection.getresponse()
+        assert chunked.status == 200, chunked.read()
+        assert json.loads(chunked.read())["dict_of_blobs"]["k"]["size"] == len(small)
+        connection.request("GET", f"{SAMPLE}/{created['id']}/blob", headers=MEMBER)
+        download = connection.getresponse()
+        assert download.status == 200
+        assert download.read() == blob
+        assert connection.sock is not None  # still the one connection
+    finally:
+        connection.close()
