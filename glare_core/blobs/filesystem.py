@@ -83,6 +83,10 @@ class FilesystemStore(BlobStore):
             handle = path.open("rb")
         except FileNotFoundError:
             raise BlobNotFound(f"No data at {location}") from None
+        if hasattr(os, "posix_fadvise"):
+            # Downloads read straight through: a larger readahead window makes bigger disk
+            # reads (sendfile would otherwise read the cold file in small pieces).
+            os.posix_fadvise(handle.fileno(), offset, length or 0, os.POSIX_FADV_SEQUENTIAL)
         return FileRange(handle, offset, length)
 
     def delete(self, location: str) -> None:

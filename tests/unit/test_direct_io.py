@@ -186,3 +186,18 @@ def test_a_failing_source_leaves_no_partial_file(disk_dir: Path) -> None:
     with pytest.raises(RuntimeError):
         store.write(store.location_for("1b" * 16, namespace="t"), broken())
     assert store.stored_files() == []
+
+
+def test_reads_announce_a_sequential_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Downloads tell the kernel they read straight through (bigger readahead)."""
+    if not hasattr(os, "posix_fadvise"):
+        pytest.skip("no posix_fadvise on this platform")
+    store = FilesystemStore(tmp_path)
+    location = store.location_for("ad" * 16, namespace="t")
+    store.write(location, [b"x" * 10_000])
+    hints: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, off, n, advice: hints.append(
+        (off, n, advice)))
+    assert b"".join(store.read(location)) == b"x" * 10_000
+    assert b"".join(store.read(location, offset=100, length=50)) == b"x" * 50
+    assert hints == [(0, 0, os.POSIX_FADV_SEQUENTIAL), (100, 50, os.POSIX_FADV_SEQUENTIAL)]
