@@ -3,13 +3,17 @@
 Fixtures:
 
 * ``glare_plugins`` — plugin objects for the test app (override it in a conftest);
+* ``glare_database_url`` — None (the default: SQLite) or the URL of a database, e.g. a
+  PostgreSQL one, to run the tests on (override it in a conftest);
 * ``glare_config`` — settings of the test app (a fresh data folder and database);
 * ``glare_app`` — an app built with autoload off and ``glare_plugins`` registered;
 * ``glare_client`` — a ``GlareClient`` acting as a member of project ``p1``;
 * ``make_artifact`` — create artifacts through the API (``make_artifact("t", name=...)``).
 
 Each test gets its own SQLite database, copied from one migrated template per session, so
-migrations run once per session and tests stay independent.
+migrations run once per session and tests stay independent. With ``glare_database_url``
+the tests share that database instead: the migrations of each plugin set are applied once
+per session, and every table is emptied before each test.
 """
 
 from __future__ import annotations
@@ -161,6 +165,50 @@ def _glare_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple, Pa
 
 
 @pytest.fixture
+def glare_database_url() -> str | None:
+    """The database the test app uses: None for a fresh SQLite file per test (override it
+    in a conftest to run the same tests on another database, e.g. PostgreSQL)."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def _glare_migrated_urls() -> set[tuple]:
+    return set()
+
+
+def _plugin_set_key(plugins: list[Any]) -> tuple:
+    return tuple(sorted(getattr(p, "__name__", type(p).__name__) for p in plugins))
+
+
+def _prepare_shared_database(url: str, plugins: list[Any], data_dir: Path,
+                             migrated: set[tuple]) -> None:
+    """Migrate ``url`` for these plugins (once per session) and empty every table."""
+    import sqlalchemy as sa
+
+    key = (url, _plugin_set_key(plugins))
+    if key not in migrated:
+        for autoload, chosen in ((True, []), (False, plugins)):
+            app = create_app({"GLARE_DATA_DIR": str(data_dir), "GLARE_DATABASE_URL": url},
+                             plugins=chosen, autoload=autoload)
+            ensure_schema(app)
+            app.extensions["glare"].database.dispose()
+        migrated.add(key)
+    engine = sa.create_engine(url)
+    try:
+        tables = [t for t in sa.inspect(engine).get_table_names()
+                  if not t.startswith("alembic_version")]
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                names = ", ".join(engine.dialect.identifier_preparer.quote(t) for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
 def glare_config(
     tmp_path: Path,
     glare_template_db: Path,
@@ -168,16 +216,28 @@ def glare_config(
     glare_plugins: list[Any],
     _glare_templates: dict[tuple, Path],
     tmp_path_factory: pytest.TempPathFactory,
+    glare_database_url: str | None,
+    _glare_migrated_urls: set[tuple],
 ) -> dict[str, Any]:
     """Settings of the test app: a fresh data folder holding a copy of a template DB.
 
     The template has the migrations of every installed plugin; plugins given through
     ``glare_plugins`` that are not installed get a template of their own (built once).
+    With ``glare_database_url`` the app uses that database, emptied for the test.
     """
+    if glare_database_url is not None:
+        data_dir = tmp_path / "glare-data"
+        data_dir.mkdir()
+        _prepare_shared_database(glare_database_url, glare_plugins, data_dir,
+                                 _glare_migrated_urls)
+        config = {"GLARE_DATA_DIR": str(data_dir), "GLARE_DATABASE_URL": glare_database_url,
+                  "GLARE_AUTO_MIGRATE": False}
+        config.update(glare_settings)
+        return config
     template = glare_template_db
     own_histories = [p for p in glare_plugins if hasattr(p, "glare_migration_locations")]
     if own_histories:
-        key = tuple(sorted(getattr(p, "__name__", type(p).__name__) for p in own_histories))
+        key = _plugin_set_key(own_histories)
         if key not in _glare_templates:
             folder = tmp_path_factory.mktemp("glare-template-plugins")
             shutil.copy(glare_template_db, folder / "glare.db")

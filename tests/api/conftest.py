@@ -35,3 +35,12 @@ def glare_settings(request: pytest.FixtureRequest,
     settings.update(extra_settings)
     settings.update(getattr(request, "param", {}))
     return settings
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def glare_database_url(request: pytest.FixtureRequest) -> str | None:
+    """Every API test runs on SQLite (a fresh file per test) and on the session's real
+    PostgreSQL (tables emptied before each test)."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_url")
