@@ -216,7 +216,7 @@ class BlobService:
             replaced = None
         data_api = self.service.data_apis[artifact_type.type_name]
         size_hint = content_length if replaced is None else None
-        by_store = store.digests_while_writing(size_hint)
+        by_store = frozenset(store.digests_while_writing(size_hint) & _DIGEST_LENGTHS.keys())
         metered = MeteredStream(
             _hook_errors_as_400(replaced if replaced is not None else body),
             limit=limit,

@@ -37,10 +37,11 @@ class HashingStore(FilesystemStore):
         super().__init__(root)
         self.answer: str | None = MARKER_MD5
         self.promised_for: list[int | None] = []
+        self.promise = frozenset({"md5"})
 
     def digests_while_writing(self, size: int | None) -> frozenset[str]:
         self.promised_for.append(size)
-        return frozenset({"md5"}) if size is not None else frozenset()
+        return self.promise if size is not None else frozenset()
 
     def write(self, location: str, chunks: Iterable[bytes], *,
               size: int | None = None) -> StoredBlob:
@@ -77,6 +78,7 @@ def glare_settings() -> dict[str, Any]:
 def store(glare_app) -> HashingStore:
     assert PLUGIN.store is not None
     PLUGIN.store.answer = MARKER_MD5
+    PLUGIN.store.promise = frozenset({"md5"})
     PLUGIN.store.promised_for.clear()
     return PLUGIN.store
 
@@ -125,6 +127,15 @@ def test_a_broken_promise_fails_the_upload_and_keeps_nothing(user1, store, answe
     assert "md5" in response.get_json()["error"]["message"]
     assert user1.show(IMAGES, art["id"])["image"] == previous
     assert store.stored_files() == files_before
+
+
+def test_digest_names_glare_does_not_know_are_ignored(user1, store):
+    store.promise = frozenset({"md5", "crc32"})
+    art = user1.create(IMAGES, name="crc")
+    response = upload(user1, art["id"], b"data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    blob = response.get_json()["image"]
+    assert blob["md5"] == MARKER_MD5 and "crc32" not in blob
 
 
 def test_a_stream_replacing_hook_means_no_size_and_no_promise(user1, store):
