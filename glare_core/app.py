@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle
 from flask import Flask
 from flask_smorest import Api
 
@@ -55,8 +56,11 @@ OPENAPI_SETTINGS = {
     "OPENAPI_URL_PREFIX": "/-/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    # Relative to /-/api/docs: the assets below, served by the app itself (no CDN, so the
+    # UI works on machines without internet access and behind a path prefix).
+    "OPENAPI_SWAGGER_UI_URL": "swagger-ui/",
 }
+SWAGGER_UI_ASSETS_URL = "/-/api/swagger-ui"
 
 
 def create_app(
@@ -74,7 +78,9 @@ def create_app(
     :param autoload: override ``GLARE_PLUGINS_AUTOLOAD`` (False in most tests).
     """
     settings = load_settings(config_file, overrides=config)
-    app = Flask("glare_core", static_folder=None)
+    # The only static files are the Swagger UI's (from the swagger-ui-bundle package).
+    app = Flask("glare_core", static_folder=str(swagger_ui_bundle.swagger_ui_path),
+                static_url_path=SWAGGER_UI_ASSETS_URL)
     app.config.update(OPENAPI_SETTINGS)
     app.config.update(settings)
     logging.getLogger("glare").setLevel(settings["GLARE_LOG_LEVEL"].upper())

@@ -45,7 +45,8 @@ def before_request() -> None:
     if request.method == "HEAD" and endpoint not in HEAD_ENDPOINTS and request.url_rule:
         allowed = sorted(m for m in request.url_rule.methods or () if m not in ("HEAD", "OPTIONS"))
         raise MethodNotAllowed("Method HEAD is not allowed here", allowed=allowed)
-    if endpoint in UNVERSIONED_ENDPOINTS or endpoint.startswith("api-docs.") or not endpoint:
+    if (endpoint in UNVERSIONED_ENDPOINTS or endpoint.startswith("api-docs.")
+            or endpoint == "static" or not endpoint):  # "static": the API docs' UI assets
         return
     g.api_version = versions.negotiate(
         request.headers.get("Accept"), request.headers.get(versions.VERSION_HEADER)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urljoin
 
 import glare_images
 import glare_sample_artifact
 import pytest
+
+from tests.api.helpers import assert_envelope
 
 
 @pytest.fixture
@@ -53,6 +57,20 @@ def test_browsable_ui(glare_app):
     assert response.mimetype == "text/html"
     assert b"swagger-ui" in response.data
     assert b"/-/api/openapi.json" in response.data
+
+
+def test_the_ui_assets_are_served_by_glare_itself(glare_app):
+    """No CDN: every script and stylesheet the UI page names resolves on this server."""
+    client = glare_app.test_client()
+    page = client.get("/-/api/docs").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    assert {"swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css"} <= set(assets)
+    for asset in assets:
+        assert "://" not in asset, asset
+        served = client.get(urljoin("/-/api/docs", asset))
+        assert served.status_code == 200, asset
+        assert len(served.data) > 1000
+    assert_envelope(client.get("/-/api/swagger-ui/no-such-file.js"), 404)
 
 
 @pytest.mark.parametrize("path", ["/artifacts/%ff", "/artifacts/sample_artifact/%ff",
