@@ -64,13 +64,15 @@ def service_unavailable(message: str) -> None:
 class SwiftServer:
     """A real Swift started with the project's tools/swift-dev scripts."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port
+        self.extra_env = dict(extra_env or {})
         self.env: dict[str, str] = {}
 
     def start(self) -> None:
-        env = dict(os.environ)
+        env = {**os.environ, **self.extra_env}
         if self.port:
             env["SWIFT_PORT"] = str(self.port)
         try:

@@ -126,6 +126,7 @@ class FakeKeystone:
         self._lock = threading.Lock()
         self._users: dict[str, _User] = {}
         self._tokens: dict[str, _Token] = {}
+        self._services: list[tuple[str, str, str]] = []  # (type, name, URL template)
         self._serial = itertools.count(1)
         self.calls: list[Call] = []
         self._server: BaseWSGIServer | None = None
@@ -201,6 +202,12 @@ class FakeKeystone:
             if project is not None:
                 user.grants[project] = tuple(roles)
 
+    def add_service(self, service_type: str, name: str, url: str) -> None:
+        """List a service in the token catalogs (every interface, region ``REGION``);
+        ``%(project_id)s`` in ``url`` becomes the token's project id, as in Keystone."""
+        with self._lock:
+            self._services.append((service_type, name, url))
+
     def issue(self, user: str, project: str | None, roles: Iterable[str] = ("member",),
               expires_in: float = 3600) -> str:
         """A token of ``user`` scoped to ``project`` with ``roles``; ``expires_in`` seconds
@@ -270,17 +277,21 @@ class FakeKeystone:
             body["roles"] = [{"id": _stable_id("role", role), "name": role}
                              for role in token.roles]
             if catalog:
-                body["catalog"] = self._catalog()
+                body["catalog"] = self._catalog(self.project_id(token.project))
         return {"token": body}
 
-    def _catalog(self) -> list[dict[str, Any]]:
-        endpoints = [
-            {"id": _stable_id("endpoint", interface), "interface": interface,
-             "region": REGION, "region_id": REGION, "url": self.auth_url}
-            for interface in ("public", "internal", "admin")
+    def _catalog(self, project_id: str) -> list[dict[str, Any]]:
+        services = [("identity", "keystone", self.auth_url), *self._services]
+        return [
+            {"id": _stable_id("service", name), "type": service_type, "name": name,
+             "endpoints": [
+                 {"id": _stable_id("endpoint", f"{name}-{interface}"), "interface": interface,
+                  "region": REGION, "region_id": REGION,
+                  "url": url.replace("%(project_id)s", project_id)}
+                 for interface in ("public", "internal", "admin")
+             ]}
+            for service_type, name, url in services
         ]
-        return [{"id": _stable_id("service", "keystone"), "type": "identity",
-                 "name": "keystone", "endpoints": endpoints}]
 
     # ---- HTTP ---------------------------------------------------------------------------
 

@@ -1,0 +1,111 @@
+"""The Swift store with Keystone v3 credentials, against a real Swift whose proxy accepts
+Keystone tokens (keystonemiddleware auth_token + keystoneauth, started by
+tools/swift-dev/start-swift with SWIFT_KEYSTONE_URL) and the fake Keystone v3 of
+tests/support: python-swiftclient gets a token and the object-store endpoint from the
+catalog, and Swift validates that token with Keystone."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from glare_core.blobs.swift import SwiftStore
+from glare_core.errors import GlareError
+from tests.conftest import SAMPLE, SwiftServer
+from tests.support.fake_keystone import FakeKeystone
+
+pytestmark = [
+    pytest.mark.swift, pytest.mark.slow,
+    # python-swiftclient's Keystone v3 path still uses python-keystoneclient's old API
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:keystoneclient.*"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:debtcollector.*"),
+]
+
+USER, PASSWORD, PROJECT = "glare-blobs", "blob-secret", "glare-storage"
+SEGMENT = 64 * 1024
+
+
+@pytest.fixture(scope="module")
+def keystone() -> Iterator[FakeKeystone]:
+    with FakeKeystone() as fake:
+        fake.add_user(USER, PASSWORD, PROJECT, roles=("member",))
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def keystone_swift(keystone: FakeKeystone,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftServer]:
+    swift = SwiftServer(tmp_path_factory.mktemp("keystone-swift"), extra_env={
+        "SWIFT_KEYSTONE_URL": keystone.auth_url,
+        "SWIFT_KEYSTONE_USER": FakeKeystone.SERVICE_USER,
+        "SWIFT_KEYSTONE_PASSWORD": FakeKeystone.SERVICE_PASSWORD,
+        "SWIFT_KEYSTONE_PROJECT": FakeKeystone.SERVICE_PROJECT,
+    })
+    swift.start()
+    keystone.add_service("object-store", "swift",
+                         f"http://127.0.0.1:{swift.port}/v1/KEY_%(project_id)s")
+    yield swift
+    swift.stop()
+
+
+def v3_settings(keystone: FakeKeystone, **extra: Any) -> dict[str, Any]:
+    return {"auth_url": keystone.auth_url, "auth_version": "3", "user": USER, "key": PASSWORD,
+            "project_name": PROJECT, "user_domain_name": "Default",
+            "project_domain_name": "Default", "container_prefix": f"k{uuid.uuid4().hex[:10]}",
+            "segment_size": SEGMENT, "large_object_size": SEGMENT, **extra}
+
+
+def test_blobs_round_trip_in_the_projects_keystone_account(keystone, keystone_swift):
+    store = SwiftStore(v3_settings(keystone))
+    conn = store._connection()
+    conn.get_auth()
+    assert conn.url.endswith(f"/v1/KEY_{keystone.project_id(PROJECT)}")
+    for size in (10, SEGMENT, 3 * SEGMENT + 5):  # plain objects and a static large object
+        data = os.urandom(size)
+        location = store.location_for(uuid.uuid4().hex, namespace="images")
+        stored = store.write(location, iter([data[:1000], data[1000:]]), size=size)
+        assert stored.size == size
+        assert b"".join(store.read(location)) == data
+        if size <= SEGMENT:
+            assert stored.checksums == {"md5": hashlib.md5(data).hexdigest()}
+        store.delete(location)
+        assert not store.exists(location)
+    container = store.container_for("images")
+    assert store.list_objects(container) == []
+    assert store.list_objects(f"{container}_segments") == []
+    # Swift asked Keystone about the user's token: it really validated it.
+    assert keystone.validations(conn.token)
+
+
+def test_a_wrong_password_is_a_clear_503_not_a_crash(keystone, keystone_swift):
+    store = SwiftStore(v3_settings(keystone, key="wrong", retries=0))
+    with pytest.raises(GlareError) as caught:
+        store.write(store.location_for("x", namespace="images"), iter([b"data"]), size=4)
+    assert caught.value.status == 503
+
+
+@pytest.fixture
+def glare_settings(keystone, keystone_swift) -> dict[str, Any]:
+    return {"GLARE_DEFAULT_STORE": "swift", "GLARE_SWIFT": v3_settings(keystone)}
+
+
+def test_the_api_stores_blobs_through_keystone_authenticated_swift(
+    glare_client, glare_settings
+):
+    artifact = glare_client.create(SAMPLE, name="via-keystone")
+    data = os.urandom(2 * SEGMENT + 3)
+    response = glare_client.put(f"/artifacts/{SAMPLE}/{artifact['id']}/blob", data=data,
+                                content_type="application/octet-stream")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["blob"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert glare_client.get(f"/artifacts/{SAMPLE}/{artifact['id']}/blob").data == data
+    assert glare_client.delete(f"/artifacts/{SAMPLE}/{artifact['id']}").status_code == 204
+    store = SwiftStore(glare_settings["GLARE_SWIFT"])
+    container = store.container_for(SAMPLE)
+    assert store.list_objects(container) == []
+    assert store.list_objects(f"{container}_segments") == []
