@@ -19,7 +19,7 @@ from glare_core.blobs.base import (
     FileRange,
     StoredBlob,
 )
-from glare_core.blobs.stream_checks import spool_then_check, validate_after_stream
+from glare_core.blobs.stream_checks import parse_yaml, spool_then_check, validate_after_stream
 from glare_core.data.api import DATA_API_VERSION, DataAPI
 from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
 from glare_core.data.sql.layout import SqlLayout, make_layout, new_metadata
@@ -99,6 +99,7 @@ __all__ = [
     "RequiredDictKeys",
     "UniqueItems",
     "validate_after_stream",
+    "parse_yaml",
     "spool_then_check",
     "GlareError",
     "BadRequest",

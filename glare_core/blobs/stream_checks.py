@@ -9,7 +9,8 @@ check raises (``BadRequest`` for a clear 400), the engine rolls the blob back.
 * ``validate_after_stream`` keeps a bounded in-memory copy for the check (small documents:
   templates, manifests);
 * ``spool_then_check`` writes the data to a temporary file and hands the check its path
-  (archives and anything else too large to keep in memory).
+  (archives and anything else too large to keep in memory);
+* ``parse_yaml`` parses a YAML document for such a check, turning bad YAML into a 400.
 """
 
 from __future__ import annotations
@@ -18,10 +19,26 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import yaml
 
 from glare_core.errors import BadRequest
 
-__all__ = ["spool_then_check", "validate_after_stream"]
+__all__ = ["parse_yaml", "spool_then_check", "validate_after_stream"]
+
+# The C loader when PyYAML has it (much faster); both build plain data only.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(data: bytes, what: str) -> Any:
+    """The YAML document in ``data`` (UTF-8, a BOM allowed) as plain data; BadRequest
+    "The <what> is not valid YAML: <reason>" when it cannot be read."""
+    try:
+        return yaml.load(data.decode("utf-8-sig"), Loader=_SAFE_LOADER)
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = " ".join(str(exc).split())
+        raise BadRequest(f"The {what} is not valid YAML: {reason}") from None
 
 
 def validate_after_stream(

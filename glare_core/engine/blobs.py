@@ -287,7 +287,8 @@ class BlobService:
     ) -> tuple[int, str]:
         """The most bytes this upload may store, and the message when it stores more."""
         field = spec.field
-        limit = field.max_blob_size  # type: ignore[attr-defined]
+        limit = spec.max_blob_size
+        assert limit is not None  # resolve_target only accepts blob fields
         why = f"The blob is larger than the {limit} bytes allowed for '{spec.name}'"
         if spec.kind == "Folder":
             folder = record.get(spec.name) or {}

@@ -93,6 +93,11 @@ class FieldSpec:
         return self.kind in ("Blob", "Folder")
 
     @property
+    def max_blob_size(self) -> int | None:
+        """The most bytes one blob of this field may hold (None: not a blob field)."""
+        return getattr(self.field, "max_blob_size", None) if self.is_blob else None
+
+    @property
     def is_compound(self) -> bool:
         return self.kind in ("List", "Dict")
 

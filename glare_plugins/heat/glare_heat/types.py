@@ -57,7 +57,7 @@ class HeatTemplate(ArtifactType):
         self, *, field_name: str, blob_key: str | None, stream: Iterable[bytes], **_: Any
     ) -> Iterator[bytes]:
         what = "template" if blob_key is None else f"nested template '{blob_key}'"
-        limit = self.fields[field_name].field.max_blob_size  # type: ignore[attr-defined]
+        limit = self.fields[field_name].max_blob_size or 0
         return validate_after_stream(stream, limit, lambda data: check_template(data, what))
 
 
@@ -79,5 +79,5 @@ class HeatEnvironment(ArtifactType):
     def pre_upload(
         self, *, field_name: str, stream: Iterable[bytes], **_: Any
     ) -> Iterator[bytes]:
-        limit = self.fields[field_name].field.max_blob_size  # type: ignore[attr-defined]
+        limit = self.fields[field_name].max_blob_size or 0
         return validate_after_stream(stream, limit, check_environment)

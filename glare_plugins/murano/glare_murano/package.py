@@ -12,15 +12,12 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
-from glare_core.plugin import MIB, BadRequest
+from glare_core.plugin import MIB, BadRequest, parse_yaml
 
 MANIFEST = "manifest.yaml"
 MANIFEST_LIMIT = 1 * MIB
 PACKAGE_TYPES = ("Application", "Library")
 CLASSES_DIR = "Classes/"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALARS = (str, int, float, bool)
 
 
@@ -65,11 +62,7 @@ def _read_archive(path: str) -> tuple[dict[str, Any], set[str]]:
 
 def parse_manifest(raw: bytes) -> dict[str, Any]:
     """The manifest as a mapping (BadRequest if it is not YAML or not a mapping)."""
-    try:
-        manifest = yaml.load(raw.decode("utf-8-sig"), Loader=_Loader)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = " ".join(str(exc).split())
-        raise BadRequest(f"The package's {MANIFEST} is not valid YAML: {reason}") from None
+    manifest = parse_yaml(raw, f"package's {MANIFEST}")
     if not isinstance(manifest, dict):
         raise BadRequest(f"The package's {MANIFEST} must be a mapping")
     return manifest

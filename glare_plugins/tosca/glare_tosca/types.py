@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import yaml
-
 from glare_core.plugin import (
     MIB,
     ArtifactType,
@@ -19,20 +17,16 @@ from glare_core.plugin import (
     BaseArtifactSchema,
     Length,
     fields,
+    parse_yaml,
     validate_after_stream,
 )
 
 VERSION_KEY = "tosca_definitions_version"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def check_tosca_template(data: bytes) -> dict[str, Any]:
     """Return the parsed template, or raise BadRequest saying what is wrong with it."""
-    try:
-        document = yaml.load(data.decode("utf-8-sig"), Loader=_Loader)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = " ".join(str(exc).split())
-        raise BadRequest(f"The TOSCA template is not valid YAML: {reason}") from None
+    document = parse_yaml(data, "TOSCA template")
     if not isinstance(document, dict):
         raise BadRequest("The TOSCA template must be a YAML mapping")
     if document.get(VERSION_KEY) is None:
@@ -62,5 +56,5 @@ class ToscaTemplate(ArtifactType):
     def pre_upload(
         self, *, field_name: str, stream: Iterable[bytes], **_: Any
     ) -> Iterator[bytes]:
-        limit = self.fields[field_name].field.max_blob_size  # type: ignore[attr-defined]
+        limit = self.fields[field_name].max_blob_size or 0
         return validate_after_stream(stream, limit, check_tosca_template)
