@@ -56,6 +56,10 @@ def request_body(
         yield chunk
 
 
+#: The digests Glare records for every blob, with the length of their hex form.
+DIGEST_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
+
+
 class MeteredStream:
     """Iterate over chunks while counting, hashing (MD5, SHA-1, SHA-256) and limiting.
 
@@ -81,14 +85,16 @@ class MeteredStream:
         self.size = 0
         self._digests = {
             name: hashlib.new(name, usedforsecurity=False)
-            for name in ("md5", "sha1", "sha256") if name not in skip_digests
+            for name in DIGEST_HEX_LENGTHS if name not in skip_digests
         }
-        # Two helpers split the work: MD5 (the slowest, about 2.5x SHA-1 or SHA-256 with
-        # CPU support) alone, the others together.
-        self._first = [d for n, d in self._digests.items() if n == "md5"]
-        self._second = [d for n, d in self._digests.items() if n != "md5"]
-        if not self._first:
-            self._first, self._second = self._second[:1], self._second[1:]
+        # Two helper threads split the work: MD5 (the slowest, about 2.5x SHA-1 or SHA-256
+        # with CPU support) alone and the others together, or one digest each without MD5.
+        rest = [d for name, d in self._digests.items() if name != "md5"]
+        if "md5" in self._digests:
+            groups = [[self._digests["md5"]], rest]
+        else:
+            groups = [[digest] for digest in rest]
+        self._groups = [group for group in groups if group]
         self._heartbeat = heartbeat
         self._heartbeat_every = heartbeat_every
         self._last_beat = time.monotonic()
@@ -98,7 +104,7 @@ class MeteredStream:
         # hashlib releases the GIL for large updates, and each digest still sees the
         # chunks in order because a helper takes the next chunk only after finishing the
         # previous one.
-        groups = [group for group in (self._first, self._second) if group]
+        groups = self._groups
         helpers = [ThreadPoolExecutor(1, thread_name_prefix="glare-digest") for _ in groups]
         pending: list[Future | None] = [None] * len(groups)
         try:

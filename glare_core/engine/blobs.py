@@ -31,7 +31,7 @@ from glare_core.auth.context import RequestContext
 from glare_core.blobs.base import BlobStore, BlobWriteError
 from glare_core.blobs.pipeline import write_behind
 from glare_core.blobs.registry import StoreRegistry
-from glare_core.blobs.streams import MeteredStream
+from glare_core.blobs.streams import DIGEST_HEX_LENGTHS, MeteredStream
 from glare_core.data.sql.garbage import GarbageQueue
 from glare_core.engine import access
 from glare_core.engine.hooks import artifact_payload
@@ -216,7 +216,7 @@ class BlobService:
             replaced = None
         data_api = self.service.data_apis[artifact_type.type_name]
         size_hint = content_length if replaced is None else None
-        by_store = frozenset(store.digests_while_writing(size_hint) & _DIGEST_LENGTHS.keys())
+        by_store = frozenset(store.digests_while_writing(size_hint) & DIGEST_HEX_LENGTHS.keys())
         metered = MeteredStream(
             _hook_errors_as_400(replaced if replaced is not None else body),
             limit=limit,
@@ -597,8 +597,5 @@ def _verified(data: Iterable[bytes], blob: Mapping[str, Any]) -> Iterator[bytes]
         yield held
 
 
-_DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
-
-
 def _is_hex_digest(name: str, value: str) -> bool:
-    return len(value) == _DIGEST_LENGTHS[name] and all(c in "0123456789abcdef" for c in value)
+    return len(value) == DIGEST_HEX_LENGTHS[name] and all(c in "0123456789abcdef" for c in value)
