@@ -15,6 +15,7 @@ from glare_core.api import docs
 from glare_core.api.bodies import read_json
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact
+from glare_core.api.socket_body import direct_input
 from glare_core.api.transport import HEAD_ENDPOINTS, current_context, media_type, reject_body
 from glare_core.blobs.base import CHUNK_SIZE, FileRange
 from glare_core.blobs.streams import request_body
@@ -54,13 +55,17 @@ def parse_content_length() -> int | None:
 def upload_body(length: int | None) -> Iterator[bytes]:
     """The request body in chunks, read with as few copies as the server allows.
 
-    Werkzeug's ``request.stream`` wraps the server's input in a limiting stream that
-    copies every chunk twice more, so the server's own input is read whenever that is
-    safe: when the server marks it as terminated (it ends where the body ends: gunicorn,
-    chunked bodies) or when the length is known (``request_body`` then never reads past
-    it). Without either, werkzeug's stream is empty, as HTTP wants.
+    On gunicorn, a body with a length is read from the client socket itself
+    (``socket_body``: one kernel copy per chunk). Otherwise werkzeug's ``request.stream``
+    would wrap the server's input in a limiting stream that copies every chunk twice
+    more, so the server's own input is read whenever that is safe: when the server marks
+    it as terminated (it ends where the body ends: chunked bodies on gunicorn) or when
+    the length is known (``request_body`` then never reads past it). Without either,
+    werkzeug's stream is empty, as HTTP wants.
     """
     environ = request.environ
+    if length is not None and (direct := direct_input(environ)) is not None:
+        return request_body(direct, length)
     if environ.get("wsgi.input_terminated"):
         return request_body(environ["wsgi.input"], length, until_eof=True)
     if length is not None:

@@ -129,3 +129,42 @@ def test_a_kept_alive_connection_serves_requests_after_uploads(start_server, tmp
         assert connection.sock is not None  # still the one connection
     finally:
         connection.close()
+
+
+def _read_response(stream) -> tuple[int, bytes]:
+    status = int(stream.readline().split()[1])
+    length = 0
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    return status, stream.read(length)
+
+
+def test_pipelined_requests_after_an_upload_are_served_in_order(start_server, tmp_path: Path):
+    """Headers, body and the next request in one send: gunicorn holds part of the body
+    and all of the next request when the upload starts reading from its socket."""
+    import hashlib
+    import socket
+
+    server = start_server(tmp_path / "pipelined")
+    host, port = server.url.removeprefix("http://").split(":")
+    created = requests.post(f"{server.url}{SAMPLE}", json={"name": "pipe"}, headers=MEMBER,
+                            timeout=5).json()
+    blob = bytes(range(256)) * 12_000  # 3 MiB and change
+    head = "".join(f"{k}: {v}\r\n" for k, v in MEMBER.items())
+    path = f"{SAMPLE}/{created['id']}/blob"
+    wire = (f"PUT {path} HTTP/1.1\r\nHost: {host}\r\n{head}Content-Type: application/octet-stream"
+            f"\r\nContent-Length: {len(blob)}\r\n\r\n").encode() + blob
+    wire += f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{head}\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(wire,))
+        sender.start()
+        stream = sock.makefile("rb")
+        upload_status, upload_body = _read_response(stream)
+        download_status, download_body = _read_response(stream)
+        sender.join()
+    assert upload_status == 200, upload_body
+    assert json.loads(upload_body)["blob"]["md5"] == hashlib.md5(blob).hexdigest()
+    assert download_status == 200
+    assert download_body == blob
