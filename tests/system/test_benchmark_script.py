@@ -1,0 +1,29 @@
+"""The throughput benchmark itself runs end to end (a tiny blob, file store only), so a
+change to the API or the CLI cannot silently break the figures docs/performance.md cites."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_blob_throughput_prints_every_path(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "blob_throughput.py"), "--size", "4",
+         "--stores", "file", "--repeat", "1", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {tuple(line.split()[:2]): line.split() for line in result.stdout.splitlines()
+            if line.startswith("file ")}
+    upload, download = rows[("file", "upload")], rows[("file", "download")]
+    # API MiB/s, raw MiB/s, API/raw, raw+digests MiB/s, API/(raw+digests), 2 CPU columns
+    assert float(upload[2]) > 0 and float(upload[3]) > 0
+    assert re.fullmatch(r"\d+%", upload[4]) and re.fullmatch(r"\d+%", upload[6])
+    assert float(upload[5]) > 0
+    assert download[5] == "-" and float(download[2]) > 0
+    assert "MiB" in upload[-1] and float(upload[-2]) > 0  # the worker's peak RSS
