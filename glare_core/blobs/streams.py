@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
@@ -56,6 +57,9 @@ def request_body(
         yield chunk
 
 
+#: How many chunks a digest helper may be behind the reader (see MeteredStream).
+HASH_LAG = 4
+
 #: The digests Glare records for every blob, with the length of their hex form.
 DIGEST_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 
@@ -101,24 +105,25 @@ class MeteredStream:
 
     def __iter__(self) -> Iterator[bytes]:
         # The digests run in two helper threads while this thread goes on reading:
-        # hashlib releases the GIL for large updates, and each digest still sees the
-        # chunks in order because a helper takes the next chunk only after finishing the
-        # previous one.
+        # hashlib releases the GIL for large updates. Each helper is a one-thread
+        # executor, so it takes the chunks in order; it may lag up to HASH_LAG chunks
+        # behind the reader, which absorbs the moments when one side waits (the network,
+        # the disk, a busy core) without holding more than a few chunks.
         groups = self._groups
         helpers = [ThreadPoolExecutor(1, thread_name_prefix="glare-digest") for _ in groups]
-        pending: list[Future | None] = [None] * len(groups)
+        pending: list[deque[Future]] = [deque() for _ in groups]
         try:
             for chunk in self._counted():
                 for index, group in enumerate(groups):
-                    previous = pending[index]
-                    if previous is not None:
-                        previous.result()
-                    pending[index] = helpers[index].submit(_update_all, group, chunk)
+                    queue = pending[index]
+                    if len(queue) >= HASH_LAG:
+                        queue.popleft().result()
+                    queue.append(helpers[index].submit(_update_all, group, chunk))
                 yield chunk
         finally:
-            for previous in pending:
-                if previous is not None:
-                    previous.result()
+            for queue in pending:
+                for future in queue:
+                    future.result()
             for helper in helpers:
                 helper.shutdown()
 
