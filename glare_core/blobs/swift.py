@@ -16,9 +16,10 @@ Authentication: tempauth/v1 (``auth_url``, ``user``, ``key``) or Keystone v3 (ad
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import requests
@@ -74,6 +75,50 @@ class _IterReader:
         return out
 
 
+class _ConnectionPool:
+    """swiftclient connections shared by every thread, each used by one thread at a time.
+
+    A connection keeps its token, so reusing one spares an authentication (a Keystone
+    token request) per operation: uploads are written from a new thread each time, where
+    a per-thread connection would authenticate again. A connection whose request failed
+    midway has its HTTP connection closed before it goes back; its token stays.
+    """
+
+    def __init__(self, factory: Callable[[], swift.Connection], max_idle: int = 16) -> None:
+        self._factory = factory
+        self._max_idle = max_idle
+        self._idle: list[swift.Connection] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> swift.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._factory()
+
+    def give_back(self, conn: swift.Connection, *, failed: BaseException | None = None) -> None:
+        # An HTTP error status was read in full; anything else may leave a request open.
+        if failed is not None and not (
+            isinstance(failed, ClientException) and failed.http_status
+        ):
+            conn.close()
+        with self._lock:
+            if len(self._idle) < self._max_idle:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    @contextlib.contextmanager
+    def borrowed(self) -> Iterator[swift.Connection]:
+        conn = self.take()
+        try:
+            yield conn
+        except BaseException as exc:
+            self.give_back(conn, failed=exc)
+            raise
+        self.give_back(conn)
+
+
 class SwiftStore(BlobStore):
     schemes = (SCHEME,)
 
@@ -86,40 +131,37 @@ class SwiftStore(BlobStore):
         self.large_object_size = int(
             self.settings.get("large_object_size", DEFAULT_LARGE_OBJECT_SIZE))
         self._cluster_max_size: int | None = None
-        self._local = threading.local()
+        self._pool = _ConnectionPool(self._new_connection)
         self._known_containers: set[str] = set()
 
     # ---- connections ------------------------------------------------------------------
 
-    def _connection(self) -> swift.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            s = self.settings
-            os_options = {
-                key: s[key]
-                for key in ("project_name", "project_id", "user_domain_name",
-                            "project_domain_name", "region_name", "auth_type")
-                if s.get(key)
-            }
-            conn = swift.Connection(
-                authurl=s["auth_url"],
-                user=s.get("user"),
-                key=s.get("key"),
-                auth_version=str(s.get("auth_version", "1")),
-                os_options=os_options,
-                insecure=bool(s.get("insecure", False)),
-                timeout=float(s.get("timeout", 60)),
-                retries=int(s.get("retries", 2)),
-            )
-            self._local.conn = conn
-        return conn
+    def _new_connection(self) -> swift.Connection:
+        s = self.settings
+        os_options = {
+            key: s[key]
+            for key in ("project_name", "project_id", "user_domain_name",
+                        "project_domain_name", "region_name", "auth_type")
+            if s.get(key)
+        }
+        return swift.Connection(
+            authurl=s["auth_url"],
+            user=s.get("user"),
+            key=s.get("key"),
+            auth_version=str(s.get("auth_version", "1")),
+            os_options=os_options,
+            insecure=bool(s.get("insecure", False)),
+            timeout=float(s.get("timeout", 60)),
+            retries=int(s.get("retries", 2)),
+        )
 
     def plain_object_limit(self) -> int:
         """The largest blob stored as one object: ``large_object_size``, capped by the
         cluster's ``max_file_size`` when Swift publishes it (``/info``)."""
         if self._cluster_max_size is None:
             try:
-                info = self._connection().get_capabilities()
+                with self._pool.borrowed() as conn:
+                    info = conn.get_capabilities()
                 self._cluster_max_size = int(info["swift"]["max_file_size"])
             except (*_NETWORK_ERRORS, KeyError, TypeError, ValueError):
                 self._cluster_max_size = 0  # unknown: trust the setting
@@ -135,7 +177,8 @@ class SwiftStore(BlobStore):
 
     def _ensure_container(self, container: str) -> None:
         if container not in self._known_containers:
-            self._connection().put_container(container)
+            with self._pool.borrowed() as conn:
+                conn.put_container(container)
             self._known_containers.add(container)
 
     # ---- locations --------------------------------------------------------------------
@@ -175,9 +218,10 @@ class SwiftStore(BlobStore):
             if size is not None and size <= self.plain_object_limit():
                 reader = _IterReader(chunks)
                 written.append((container, obj))
-                etag = self._connection().put_object(
-                    container, obj, reader, content_length=size, chunk_size=CHUNK_SIZE
-                )
+                with self._pool.borrowed() as conn:
+                    etag = conn.put_object(
+                        container, obj, reader, content_length=size, chunk_size=CHUNK_SIZE
+                    )
                 # A plain object's ETag is the MD5 of the bytes Swift stored.
                 return StoredBlob(location, reader.count, checksums={"md5": etag.lower()})
             return self._write_large(container, obj, chunks, written, size)
@@ -212,10 +256,11 @@ class SwiftStore(BlobStore):
             # the chunked transfer decoding.
             length = None if size is None else min(self.segment_size, size - total)
             try:
-                etag = self._connection().put_object(
-                    segment_container, name, reader, content_length=length,
-                    chunk_size=CHUNK_SIZE,
-                )
+                with self._pool.borrowed() as conn:
+                    etag = conn.put_object(
+                        segment_container, name, reader, content_length=length,
+                        chunk_size=CHUNK_SIZE,
+                    )
             except BaseException:
                 if reader.error is not None:
                     raise reader.error from None
@@ -228,9 +273,10 @@ class SwiftStore(BlobStore):
             if not first:
                 break  # an empty blob: one empty segment
         written.append((container, obj))
-        self._connection().put_object(
-            container, obj, json.dumps(manifest), query_string="multipart-manifest=put"
-        )
+        with self._pool.borrowed() as conn:
+            conn.put_object(
+                container, obj, json.dumps(manifest), query_string="multipart-manifest=put"
+            )
         return StoredBlob(f"{SCHEME}://{container}/{obj}", total)
 
     def _remove(self, written: list[tuple[str, str]]) -> list[str]:
@@ -238,7 +284,8 @@ class SwiftStore(BlobStore):
         leftovers = []
         for container, obj in reversed(written):
             try:
-                self._connection().delete_object(container, obj)
+                with self._pool.borrowed() as conn:
+                    conn.delete_object(container, obj)
             except ClientException as exc:
                 if exc.http_status != 404:
                     leftovers.append(f"{SCHEME}://{container}/{obj}")
@@ -256,32 +303,36 @@ class SwiftStore(BlobStore):
             headers["Range"] = f"bytes={offset}-{end}"
         if length == 0:
             headers = {}
+        conn = self._pool.take()
         try:
-            _, body = self._connection().get_object(
+            _, body = conn.get_object(
                 container, obj, resp_chunk_size=CHUNK_SIZE, headers=headers
             )
-        except ClientException as exc:
-            if exc.http_status == 404:
+        except BaseException as exc:
+            self._pool.give_back(conn, failed=exc)
+            if not isinstance(exc, _NETWORK_ERRORS):
+                raise
+            if isinstance(exc, ClientException) and exc.http_status == 404:
                 raise BlobNotFound(f"No data at {location}") from None
-            raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
-        except _NETWORK_ERRORS as exc:
             raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
         if length == 0:
             body.close()
+            self._pool.give_back(conn)
             return iter(())
-        return _guarded(body)
+        return _guarded(body, self._pool, conn)
 
     def delete(self, location: str) -> None:
         container, obj = self.split(location)
-        conn = self._connection()
         try:
-            headers = conn.head_object(container, obj)
-            # Swift answers 200 but deletes nothing when a plain object is deleted with
-            # multipart-manifest=delete, so ask what the object is first.
-            if headers.get("x-static-large-object", "").lower() == "true":
-                conn.delete_object(container, obj, query_string="multipart-manifest=delete")
-            else:
-                conn.delete_object(container, obj)
+            with self._pool.borrowed() as conn:
+                headers = conn.head_object(container, obj)
+                # Swift answers 200 but deletes nothing when a plain object is deleted
+                # with multipart-manifest=delete, so ask what the object is first.
+                if headers.get("x-static-large-object", "").lower() == "true":
+                    conn.delete_object(container, obj,
+                                       query_string="multipart-manifest=delete")
+                else:
+                    conn.delete_object(container, obj)
         except ClientException as exc:
             if exc.http_status != 404:
                 raise ServiceUnavailable(f"Swift cannot delete {location}: {exc}") from None
@@ -291,7 +342,8 @@ class SwiftStore(BlobStore):
     def exists(self, location: str) -> bool:
         container, obj = self.split(location)
         try:
-            self._connection().head_object(container, obj)
+            with self._pool.borrowed() as conn:
+                conn.head_object(container, obj)
         except ClientException as exc:
             if exc.http_status == 404:
                 return False
@@ -301,7 +353,8 @@ class SwiftStore(BlobStore):
     def list_objects(self, container: str) -> list[str]:
         """Names in a container (empty if it does not exist): for leak checks."""
         try:
-            _, objects = self._connection().get_container(container, full_listing=True)
+            with self._pool.borrowed() as conn:
+                _, objects = conn.get_container(container, full_listing=True)
         except ClientException as exc:
             if exc.http_status == 404:
                 return []
@@ -325,12 +378,19 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _guarded(body: Any) -> Iterator[bytes]:
+def _guarded(body: Any, pool: _ConnectionPool, conn: swift.Connection) -> Iterator[bytes]:
+    """The object's chunks; the connection goes back to the pool once they end."""
+    failed: BaseException | None = None
     try:
         yield from body
     except _NETWORK_ERRORS as exc:
+        failed = exc
         raise ServiceUnavailable(f"Swift stopped sending data: {exc}") from None
+    except BaseException as exc:  # e.g. the client went away: the generator is closed
+        failed = exc
+        raise
     finally:
         close = getattr(body, "close", None)
         if close is not None:
             close()
+        pool.give_back(conn, failed=failed)

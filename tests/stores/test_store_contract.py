@@ -143,7 +143,8 @@ def test_swift_large_blob_is_a_static_large_object(swift_server, swift_prefix):
 def _layout(store: SwiftStore, namespace: str, name: str) -> tuple[bool, list[str]]:
     """Whether ``name`` is a Static Large Object, and its segment names."""
     container = store.container_for(namespace)
-    headers = store._connection().head_object(container, name)
+    with store._pool.borrowed() as conn:
+        headers = conn.head_object(container, name)
     segments = [s for s in store.list_objects(f"{container}_segments")
                 if s.startswith(f"{name}/")]
     return headers.get("x-static-large-object") == "True", segments
@@ -166,8 +167,9 @@ def test_swift_known_size_up_to_large_object_size_is_one_plain_object(
     is_slo, segments = _layout(store, "policy", "big")
     assert is_slo and segments == [f"big/{n:08d}" for n in range(5)]
     container = store.container_for("policy")
-    sizes = [int(store._connection().head_object(f"{container}_segments", s)
-                 ["content-length"]) for s in segments]
+    with store._pool.borrowed() as conn:
+        sizes = [int(conn.head_object(f"{container}_segments", s)["content-length"])
+                 for s in segments]
     assert sizes == [SEGMENT] * 4 + [1]
     assert read_all(store, store.location_for("big", namespace="policy")) == big
 

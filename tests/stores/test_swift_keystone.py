@@ -62,8 +62,8 @@ def v3_settings(keystone: FakeKeystone, **extra: Any) -> dict[str, Any]:
 
 def test_blobs_round_trip_in_the_projects_keystone_account(keystone, keystone_swift):
     store = SwiftStore(v3_settings(keystone))
-    conn = store._connection()
-    conn.get_auth()
+    with store._pool.borrowed() as conn:  # the one connection every operation below reuses
+        conn.get_auth()
     assert conn.url.endswith(f"/v1/KEY_{keystone.project_id(PROJECT)}")
     for size in (10, SEGMENT, 3 * SEGMENT + 5):  # plain objects and a static large object
         data = os.urandom(size)
@@ -80,6 +80,7 @@ def test_blobs_round_trip_in_the_projects_keystone_account(keystone, keystone_sw
     assert store.list_objects(f"{container}_segments") == []
     # Swift asked Keystone about the user's token: it really validated it.
     assert keystone.validations(conn.token)
+    assert store._pool._idle == [conn]  # and no operation needed another token
 
 
 def test_a_wrong_password_is_a_clear_503_not_a_crash(keystone, keystone_swift):

@@ -13,7 +13,7 @@ def test_keystone_v3_settings_reach_swiftclient():
         "user_domain_name": "Default", "project_domain_name": "Default",
         "region_name": "RegionOne", "insecure": True, "timeout": 12, "retries": 4,
     })
-    conn = store._connection()
+    conn = store._new_connection()
     assert (conn.authurl, conn.user, conn.key) == (
         "https://keystone.example.com/v3", "glare", "secret")
     assert conn.auth_version == "3"
@@ -25,7 +25,7 @@ def test_keystone_v3_settings_reach_swiftclient():
 def test_tempauth_defaults():
     store = SwiftStore({"auth_url": "http://127.0.0.1:8080/auth/v1.0", "user": "test:tester",
                         "key": "testing"})
-    conn = store._connection()
+    conn = store._new_connection()
     assert conn.auth_version == "1"
     assert conn.os_options == {}
     assert store.container_for("images") == "glare_images"

@@ -1,0 +1,106 @@
+"""The Swift store reuses its connections (and their tokens) across threads, against the
+suite's real Swift: uploads are written from a fresh thread each time, and must not
+authenticate again every time."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from swiftclient import client as swiftclient
+
+from glare_core.blobs.pipeline import write_behind
+from glare_core.blobs.swift import SwiftStore
+
+
+def chunks_of(data: bytes, size: int = 64 * 1024):
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+@pytest.fixture
+def auth_calls(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    real_get_auth = swiftclient.Connection.get_auth
+
+    def counting_get_auth(self):
+        calls.append(threading.current_thread().name)
+        return real_get_auth(self)
+
+    monkeypatch.setattr(swiftclient.Connection, "get_auth", counting_get_auth)
+    return calls
+
+
+def test_uploads_from_fresh_threads_authenticate_once(swift_server, swift_prefix,
+                                                      auth_calls):
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix))
+    blobs = {}
+    for n in range(6):  # as the engine does: each upload's writer is a new thread
+        data = os.urandom(1000 + n)
+        location = store.location_for(f"blob{n}", namespace="pool")
+        write_behind(lambda chunks, loc=location, size=len(data):
+                     store.write(loc, chunks, size=size), chunks_of(data))
+        blobs[location] = data
+    for location, data in blobs.items():
+        assert b"".join(store.read(location)) == data
+        store.delete(location)
+        assert not store.exists(location)
+    assert len(auth_calls) == 1
+
+
+def test_concurrent_operations_never_share_a_connection(swift_server, swift_prefix):
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix))
+    in_use: set[int] = set()
+    overlaps: list[int] = []
+    guard = threading.Lock()
+    real_take, real_give_back = store._pool.take, store._pool.give_back
+
+    def take():
+        conn = real_take()
+        with guard:
+            if id(conn) in in_use:
+                overlaps.append(id(conn))
+            in_use.add(id(conn))
+        return conn
+
+    def give_back(conn, *, failed=None):
+        with guard:
+            in_use.discard(id(conn))
+        real_give_back(conn, failed=failed)
+
+    store._pool.take, store._pool.give_back = take, give_back
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(5):
+                data = os.urandom(500 + i)
+                location = store.location_for(f"w{n}-{i}", namespace="pool")
+                store.write(location, chunks_of(data), size=len(data))
+                assert b"".join(store.read(location)) == data
+                store.delete(location)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and overlaps == []
+    assert 1 <= len(store._pool._idle) <= 4  # reused, one per concurrent operation at most
+
+
+def test_a_download_stopped_midway_gives_back_a_usable_connection(swift_server,
+                                                                  swift_prefix):
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix))
+    data = os.urandom(3 * 1024 * 1024)
+    location = store.location_for("partial", namespace="pool")
+    store.write(location, chunks_of(data), size=len(data))
+    body = store.read(location)
+    assert next(body) == data[:1024 * 1024]
+    body.close()  # the client went away
+    assert len(store._pool._idle) == 1
+    assert b"".join(store.read(location)) == data  # the same connection, reconnected
+    assert len(store._pool._idle) == 1
