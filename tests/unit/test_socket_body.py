@@ -156,3 +156,14 @@ def test_other_servers_are_left_alone():
     assert direct_input({"wsgi.input": io.BytesIO(b"data")}) is None
     environ = {"wsgi.input": io.BytesIO(b"data"), "gunicorn.socket": object()}
     assert direct_input(environ) is None
+
+
+def test_a_socket_with_a_timeout_still_gives_the_exact_body(connection):
+    """With a timeout the socket is non-blocking underneath and MSG_WAITALL may return
+    short chunks; the body must come out the same."""
+    connection.server.settimeout(10)
+    body = payload(3 * 1024 * 1024 + 11)
+    connection.send(put_request(body) + NEXT_REQUEST)
+    environ = connection.next_environ()
+    assert b"".join(request_body(direct_input(environ), len(body))) == body
+    assert connection.next_environ()["PATH_INFO"] == "/next-request"
