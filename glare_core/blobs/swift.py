@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import requests
+import requests.adapters
 from swiftclient import client as swift
 from swiftclient.exceptions import ClientException
 
@@ -73,6 +74,30 @@ class _IterReader:
         self._offset += len(out)
         self.count += len(out)
         return out
+
+
+class _LargeBlockAdapter(requests.adapters.HTTPAdapter):
+    """Sends request bodies in CHUNK_SIZE blocks instead of urllib3's 16 KiB.
+
+    A 16 KiB block costs a Python read and a ``send`` system call each: 64 of them per
+    MiB uploaded, about 0.4 CPU s per GiB in the worker on the reference machine.
+    """
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False,
+                         **pool_kwargs: Any) -> None:
+        pool_kwargs["blocksize"] = CHUNK_SIZE
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+
+
+class _Connection(swift.Connection):
+    """A swiftclient connection whose HTTP session uses ``_LargeBlockAdapter``."""
+
+    def http_connection(self, url: str | None = None) -> tuple[Any, Any]:
+        parsed, conn = super().http_connection(url)
+        adapter = _LargeBlockAdapter()
+        conn.request_session.mount("http://", adapter)
+        conn.request_session.mount("https://", adapter)
+        return parsed, conn
 
 
 class _ConnectionPool:
@@ -144,7 +169,7 @@ class SwiftStore(BlobStore):
                         "project_domain_name", "region_name", "auth_type")
             if s.get(key)
         }
-        return swift.Connection(
+        return _Connection(
             authurl=s["auth_url"],
             user=s.get("user"),
             key=s.get("key"),

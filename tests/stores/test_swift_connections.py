@@ -104,3 +104,27 @@ def test_a_download_stopped_midway_gives_back_a_usable_connection(swift_server,
     assert len(store._pool._idle) == 1
     assert b"".join(store.read(location)) == data  # the same connection, reconnected
     assert len(store._pool._idle) == 1
+
+
+def test_bodies_go_to_swift_in_whole_chunks(swift_server, swift_prefix, monkeypatch):
+    """urllib3 would send a file-like body 16 KiB at a time (a Python read and a system
+    call each); the store's connections send CHUNK_SIZE blocks."""
+    import http.client
+
+    from glare_core.blobs.base import CHUNK_SIZE
+
+    sent: list[int] = []
+    real_send = http.client.HTTPConnection.send
+
+    def recording_send(self, data):
+        sent.append(len(data))
+        return real_send(self, data)
+
+    store = SwiftStore(swift_server.settings(container_prefix=swift_prefix))
+    data = os.urandom(4 * CHUNK_SIZE)
+    location = store.location_for("blocks", namespace="pool")
+    monkeypatch.setattr(http.client.HTTPConnection, "send", recording_send)
+    store.write(location, chunks_of(data, CHUNK_SIZE), size=len(data))
+    monkeypatch.undo()
+    assert sent.count(CHUNK_SIZE) == 4  # the body: four sends, one per chunk
+    assert b"".join(store.read(location)) == data
