@@ -390,10 +390,8 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
         "peak_rss_mib": peak,
         # API/raw of each round (the raw run just before the API run): the spread shows
         # how much of a gap is the machine's noise.
-        "upload_rounds": [raw / api for (api, _), (raw, _) in
-                          zip(times["api_put"], times["raw_put"], strict=True)],
-        "download_rounds": [raw / api for (api, _), (raw, _) in
-                            zip(times["api_get"], times["raw_get"], strict=True)],
+        "upload_rounds": list(zip(times["api_put"], times["raw_put"], strict=True)),
+        "download_rounds": list(zip(times["api_get"], times["raw_get"], strict=True)),
     }
 
 
@@ -453,10 +451,12 @@ def main() -> int:
             print(f"{r['store']:<7} {direction:<9} {api:>10.0f} {raw:>10.0f} {api / raw:>7.0%}"
                   f" {reference} {r[f'{direction}_api_cpu']:>14.2f}"
                   f" {r[f'{direction}_raw_cpu']:>14.2f} {r['peak_rss_mib']:>13.0f} MiB")
-    print("\nAPI/raw round by round:")
+    print("\nAPI/raw round by round (API MiB/s / raw MiB/s):")
     for r in results:
         for direction in ("upload", "download"):
-            rounds = " ".join(f"{ratio:.0%}" for ratio in r[f"{direction}_rounds"])
+            rounds = "  ".join(
+                f"{raw / api:.0%} ({size / MIB / api:.0f}/{size / MIB / raw:.0f})"
+                for (api, _), (raw, _) in r[f"{direction}_rounds"])
             print(f"  {r['store']:<7} {direction:<9} {rounds}")
     print(f"\nraw+digests: the raw upload path while computing the digests Glare computes"
           f" itself\n(file: MD5, SHA-1, SHA-256; Swift: SHA-1, SHA-256, the MD5 being Swift's"

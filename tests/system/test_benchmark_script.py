@@ -27,4 +27,4 @@ def test_blob_throughput_prints_every_path(tmp_path: Path) -> None:
     assert float(upload[5]) > 0
     assert download[5] == "-" and float(download[2]) > 0
     assert "MiB" in upload[-1] and float(upload[-2]) > 0  # the worker's peak RSS
-    assert re.search(r"^ +file +upload +\d+%$", result.stdout, re.MULTILINE)  # per round
+    assert re.search(r"^ +file +upload +\d+% \(\d+/\d+\)$", result.stdout, re.MULTILINE)
