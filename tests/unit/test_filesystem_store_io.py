@@ -1,6 +1,9 @@
-"""The file store's O_DIRECT writer: every size and chunking lands byte for byte, the
+"""The file store's disk I/O.
+
+Writes go through the O_DIRECT writer: every size and chunking lands byte for byte, the
 descriptor really bypasses the page cache where the filesystem allows it, and every way a
-filesystem can refuse direct I/O falls back to buffered writes without losing a byte."""
+filesystem can refuse direct I/O falls back to buffered writes without losing a byte.
+Reads tell the kernel they go straight through the requested range."""
 
 from __future__ import annotations
 
