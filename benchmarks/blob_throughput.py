@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -99,13 +99,12 @@ def make_source(path: Path, size: int) -> None:
         handle.write(block[: size % CHUNK])
 
 
-def file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
-
-
 # ---- raw store paths ----------------------------------------------------------------------
+
+
+#: The digests Glare computes itself while storing an upload: all three on the file
+#: store; on Swift the MD5 of a plain object is the ETag Swift returns.
+GLARE_DIGESTS = {"file": ("md5", "sha1", "sha256"), "swift": ("sha1", "sha256")}
 
 
 class DigestingReader:
@@ -132,8 +131,7 @@ class DigestingReader:
             for index, group in enumerate(self._groups):
                 if (previous := self._pending[index]) is not None:
                     previous.result()
-                self._pending[index] = self._helpers[index].submit(
-                    lambda g=group, c=chunk: [d.update(c) for d in g])
+                self._pending[index] = self._helpers[index].submit(_update_all, group, chunk)
             self._chunk = memoryview(chunk)
         size = len(self._chunk) if size < 0 else size
         out, self._chunk = self._chunk[:size], self._chunk[size:]
@@ -154,17 +152,17 @@ class DigestingReader:
         self._handle.close()
 
 
+def _update_all(digests: list, chunk: bytes) -> None:
+    for digest in digests:
+        digest.update(chunk)
+
+
 def raw_file_put(source: Path, target: Path, digests: tuple[str, ...] = ()) -> None:
     src = DigestingReader(source, digests) if digests else source.open("rb")
     with src, target.open("wb") as dst:
         shutil.copyfileobj(src, dst, CHUNK)
         dst.flush()
         os.fsync(dst.fileno())
-
-
-#: The digests Glare computes itself while storing an upload: all three on the file
-#: store; on Swift the MD5 of a plain object is the ETag Swift returns.
-GLARE_DIGESTS = {"file": ("md5", "sha1", "sha256"), "swift": ("sha1", "sha256")}
 
 
 def raw_file_get(target: Path) -> None:
