@@ -335,11 +335,11 @@ class SwiftStore(BlobStore):
             )
         except BaseException as exc:
             self._pool.give_back(conn, failed=exc)
-            if not isinstance(exc, _NETWORK_ERRORS):
-                raise
             if isinstance(exc, ClientException) and exc.http_status == 404:
                 raise BlobNotFound(f"No data at {location}") from None
-            raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
+            if isinstance(exc, _NETWORK_ERRORS):
+                raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
+            raise
         if length == 0:
             body.close()
             self._pool.give_back(conn)
@@ -408,11 +408,10 @@ def _guarded(body: Any, pool: _ConnectionPool, conn: swift.Connection) -> Iterat
     failed: BaseException | None = None
     try:
         yield from body
-    except _NETWORK_ERRORS as exc:
+    except BaseException as exc:  # also GeneratorExit: the client went away midway
         failed = exc
-        raise ServiceUnavailable(f"Swift stopped sending data: {exc}") from None
-    except BaseException as exc:  # e.g. the client went away: the generator is closed
-        failed = exc
+        if isinstance(exc, _NETWORK_ERRORS):
+            raise ServiceUnavailable(f"Swift stopped sending data: {exc}") from None
         raise
     finally:
         close = getattr(body, "close", None)
