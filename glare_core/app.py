@@ -27,6 +27,7 @@ from glare_core import __version__
 from glare_core.api import artifacts, blobs, cors, docs, meta, quotas, schemas, transport
 from glare_core.api.errors import register_error_handlers
 from glare_core.api.fault import FaultWrapper
+from glare_core.api.keepalive import CloseAfterUnreadBody
 from glare_core.auth.keystone import wrap_with_auth_token
 from glare_core.auth.policy import Policy, load_policy_file
 from glare_core.blobs.registry import StoreRegistry
@@ -183,7 +184,7 @@ def create_app(
     cors.install(app, settings["GLARE_CORS_ORIGINS"])
     if settings["GLARE_AUTH_STRATEGY"] == "keystone":
         app.wsgi_app = wrap_with_auth_token(app.wsgi_app, settings["GLARE_KEYSTONE"])
-    app.wsgi_app = FaultWrapper(app.wsgi_app)
+    app.wsgi_app = CloseAfterUnreadBody(FaultWrapper(app.wsgi_app))
     pm.hook.glare_startup(app=app)
     return app
 

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             "bind": f"{config['GLARE_HOST']}:{config['GLARE_PORT']}",
             "workers": config["GLARE_WORKERS"],
             "threads": config["GLARE_THREADS"],
-            "worker_class": "gthread",
+            "worker_class": "glare_core.api.gunicorn_worker.GlareWorker",
             "timeout": 300,
             "accesslog": "-",
             "loglevel": config["GLARE_LOG_LEVEL"].lower(),

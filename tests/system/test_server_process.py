@@ -3,6 +3,7 @@ HTTP, and no lost updates when several processes patch one artifact concurrently
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -168,3 +169,73 @@ def test_pipelined_requests_after_an_upload_are_served_in_order(start_server, tm
     assert json.loads(upload_body)["blob"]["md5"] == hashlib.md5(blob).hexdigest()
     assert download_status == 200
     assert download_body == blob
+
+
+def test_requests_gunicorn_refuses_get_json_errors(start_server, tmp_path: Path):
+    """Requests refused before the app sees them keep gunicorn's status but get the §5.1
+    JSON envelope, not gunicorn's HTML page; the server serves on afterwards."""
+    import socket
+
+    server = start_server(tmp_path / "refused")
+    host, port = server.url.removeprefix("http://").split(":")
+    head = "".join(f"{k}: {v}\r\n" for k, v in MEMBER.items())
+    put = f"PUT {SAMPLE}/x/blob HTTP/1.1\r\nHost: {host}\r\n{head}Content-Type: text/plain\r\n"
+    cases = {
+        put + "Content-Length: abc\r\n\r\n": (400, "BadRequest"),
+        put + "Content-Length: -4\r\n\r\n": (400, "BadRequest"),
+        put + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc": (400, "BadRequest"),
+        f"GET {SAMPLE}/{'k' * 5000} HTTP/1.1\r\nHost: {host}\r\n\r\n": (414, "RequestURITooLong"),
+    }
+    for wire, (status, error_type) in cases.items():
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(wire.encode())
+            stream = sock.makefile("rb")
+            status_line = stream.readline()
+            headers = {}
+            while (line := stream.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            body = stream.read(int(headers["content-length"]))
+        assert int(status_line.split()[1]) == status, (wire[:60], status_line)
+        assert headers["content-type"] == "application/json; charset=UTF-8"
+        error = json.loads(body)
+        assert error["code"] == status
+        assert error["error"]["type"] == error_type
+        assert error["error"]["message"]
+    assert requests.get(f"{server.url}{SAMPLE}", headers=MEMBER, timeout=5).status_code == 200
+
+
+def test_an_error_that_leaves_the_body_unread_closes_the_connection(start_server, tmp_path):
+    """A JSON body over its limit or a blob over the field's limit is answered without
+    reading it; the server cannot serve another request on that connection, so the
+    response says ``Connection: close`` and the client's next request reconnects."""
+    import http.client
+
+    server = start_server(tmp_path / "unread")
+    host, port = server.url.removeprefix("http://").split(":")
+    created = requests.post(f"{server.url}{SAMPLE}", json={"name": "unread"}, headers=MEMBER,
+                            timeout=5).json()
+    too_big_json = json.dumps({"name": "x", "description": "d" * (3 << 20)}).encode()
+    too_big_blob = b"b" * (11 << 20)  # the sample's small_blob takes at most 10 bytes
+    requests_to_refuse = [
+        ("POST", SAMPLE, too_big_json, "application/json"),
+        ("PUT", f"{SAMPLE}/{created['id']}/small_blob", too_big_blob, "text/plain"),
+    ]
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        for method, path, body, content_type in requests_to_refuse:
+            # The server may close before the whole body is sent.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                connection.request(method, path, body=body,
+                                   headers={**MEMBER, "Content-Type": content_type})
+            refused = connection.getresponse()
+            assert refused.status == 413, refused.read()
+            assert refused.getheader("Connection") == "close"
+            refused.read()
+            connection.request("GET", SAMPLE, headers=MEMBER)  # reconnects: says close
+            listing = connection.getresponse()
+            assert listing.status == 200
+            assert json.loads(listing.read())["total_count"] == 1
+            assert listing.getheader("Connection") == "keep-alive"
+    finally:
+        connection.close()
