@@ -1,5 +1,6 @@
 """Reading JSON request bodies with the contract's checks: media type (400/415), size,
-well-formed UTF-8 JSON, and no characters outside the Basic Multilingual Plane."""
+well-formed UTF-8 JSON, bounded nesting, and no text that cannot be stored (outside the
+BMP, NUL, lone surrogates)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from flask import request
 
 from glare_core.api.transport import media_type
 from glare_core.errors import BadRequest, RequestTooLarge, UnsupportedMediaType
-from glare_core.types.fields import has_astral_chars
+from glare_core.types.fields import unstorable_text
 
 MAX_JSON_BODY = 1024 * 1024
+# Far deeper than any field kind needs (a patch of a dict of lists is 4 levels).
+MAX_JSON_DEPTH = 32
 
 
 def require_media_type(*expected: str) -> str:
@@ -27,7 +30,7 @@ def require_media_type(*expected: str) -> str:
 
 
 def read_json() -> Any:
-    """Parse the request body as JSON (bounded in size)."""
+    """Parse the request body as JSON (bounded in size and nesting)."""
     raw = request.stream.read(MAX_JSON_BODY + 1)
     if len(raw) > MAX_JSON_BODY:
         raise RequestTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")
@@ -35,21 +38,33 @@ def read_json() -> Any:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise BadRequest("The request body is not valid UTF-8") from None
+    except RecursionError:
+        raise BadRequest(f"JSON may nest at most {MAX_JSON_DEPTH} levels deep") from None
     except ValueError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}") from None
-    check_bmp(data)
+    check_json_value(data)
     return data
 
 
-def check_bmp(value: Any) -> None:
-    """Reject strings or keys holding characters outside the BMP (e.g. emoji): 400."""
-    if isinstance(value, str):
-        if has_astral_chars(value):
-            raise BadRequest("Characters outside the Basic Multilingual Plane are not allowed")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_bmp(key)
-            check_bmp(item)
-    elif isinstance(value, list):
-        for item in value:
-            check_bmp(item)
+def check_json_value(data: Any) -> None:
+    """Reject, with 400, what no artifact or quota can hold: nesting deeper than
+    ``MAX_JSON_DEPTH`` (so no later step recurses without bound) and strings or keys that
+    cannot be stored (outside the BMP, NUL, lone surrogates). Walks without recursion."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise BadRequest(f"JSON may nest at most {MAX_JSON_DEPTH} levels deep")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key)
+                pending.append((item, depth + 1))
+
+
+def _check_text(text: str) -> None:
+    if problem := unstorable_text(text):
+        raise BadRequest(problem[0].upper() + problem[1:])

@@ -38,13 +38,33 @@ def check_path_encoding() -> None:
         raise BadRequest("The URL path is not valid UTF-8") from None
 
 
+def check_no_nul() -> None:
+    """NUL in the path or the query string is a bad request: no name, id, key or filter
+    value can hold it (PostgreSQL text cannot), so it never reaches a lookup."""
+    if "\x00" in request.path or any(
+        "\x00" in name or "\x00" in value for name, value in request.args.items(multi=True)
+    ):
+        raise BadRequest("NUL characters are not allowed in the URL")
+
+
+def is_cors_preflight() -> bool:
+    """OPTIONS is served only as a CORS preflight, when CORS is on (``api/cors.py``);
+    any other OPTIONS is a method the route does not have (contract §2: 405)."""
+    return bool(current_app.config.get("GLARE_CORS_ORIGINS")) and (
+        "Access-Control-Request-Method" in request.headers)
+
+
 def before_request() -> None:
     g.request_id = normalize_request_id(request.headers.get(REQUEST_ID_HEADER))
     check_path_encoding()
+    check_no_nul()
     endpoint = request.endpoint or ""
-    if request.method == "HEAD" and endpoint not in HEAD_ENDPOINTS and request.url_rule:
+    if request.url_rule and (
+        (request.method == "HEAD" and endpoint not in HEAD_ENDPOINTS)
+        or (request.method == "OPTIONS" and not is_cors_preflight())
+    ):
         allowed = sorted(m for m in request.url_rule.methods or () if m not in ("HEAD", "OPTIONS"))
-        raise MethodNotAllowed("Method HEAD is not allowed here", allowed=allowed)
+        raise MethodNotAllowed(f"Method {request.method} is not allowed here", allowed=allowed)
     if (endpoint in UNVERSIONED_ENDPOINTS or endpoint.startswith("api-docs.")
             or endpoint == "static" or not endpoint):  # "static": the API docs' UI assets
         return

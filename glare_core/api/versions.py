@@ -28,7 +28,7 @@ def negotiate(accept: str | None, version_header: str | None) -> str:
     """The API version a request asks for (default 1.0); 400 or 406 when unusable."""
     requested = None
     if accept and accept.startswith(MEDIA_TYPE_PREFIX):
-        requested = accept[len(MEDIA_TYPE_PREFIX):].strip()
+        requested = accept[len(MEDIA_TYPE_PREFIX):]  # all the rest (§4): " 1.1" is no version
     elif version_header:
         service, _, value = version_header.strip().partition(" ")
         if service.lower() == SERVICE:

@@ -9,15 +9,20 @@ proceed while a writer commits, and ``busy_timeout`` makes writers queue instead
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError
 
 from glare_core.data.sql.tables import metadata
+from glare_core.errors import BadRequest
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+log = logging.getLogger(__name__)
 
 
 def create_db_engine(url: str, **options: Any) -> Engine:
@@ -68,14 +73,26 @@ class Database:
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reads (one deferred transaction, rolled back at the end)."""
-        with self.engine.connect() as conn:
+        with _refused_values_are_bad_requests(), self.engine.connect() as conn:
             yield conn
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on error."""
-        with self._writer.begin() as conn:
+        with _refused_values_are_bad_requests(), self._writer.begin() as conn:
             yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _refused_values_are_bad_requests() -> Iterator[None]:
+    """A value the database refuses (too long for its column, a character it cannot hold)
+    came from the request: answer 400, not 500. The API validates what it knows of; this
+    catches what only one database enforces (PostgreSQL's column lengths, for one)."""
+    try:
+        yield
+    except DataError as exc:
+        log.warning("the database refused a value: %s", exc.orig)
+        raise BadRequest("A value in the request cannot be stored (too long or invalid)") from None

@@ -48,11 +48,13 @@ from glare_core.errors import (
     RequestTooLarge,
 )
 from glare_core.types.base import ArtifactType
+from glare_core.types.fields import unstorable_text
 from glare_core.types.spec import FieldSpec
 
 log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
+MAX_CONTENT_TYPE_LENGTH = 255
 FINISH_LOCK_WAIT = 30.0
 
 
@@ -101,6 +103,8 @@ def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) ->
         max_length = spec.field.max_key_length  # type: ignore[attr-defined]
         if not 1 <= len(blob_key) <= max_length:
             raise BadRequest(f"Folder keys must be 1 to {max_length} characters long")
+        if problem := unstorable_text(blob_key):
+            raise BadRequest(f"Invalid folder key: {problem}")
     return spec
 
 
@@ -144,6 +148,9 @@ class BlobService:
         content_length: int | None,
     ) -> dict[str, Any]:
         """Stream ``body`` into the blob at field/key; return the saved artifact."""
+        if len(content_type) > MAX_CONTENT_TYPE_LENGTH:
+            raise BadRequest(f"The content type may be at most {MAX_CONTENT_TYPE_LENGTH} "
+                             "characters long")
         with self._locked_target(context, type_name, artifact_id, field_name, blob_key,
                                  "artifact:upload") as target:
             artifact_type, data_api, record, spec = target
@@ -366,6 +373,9 @@ class BlobService:
             value = body.get(name)
             if value is not None and not isinstance(value, str):
                 raise BadRequest(f"'{name}' must be a string")
+            if value is not None and len(value) > DIGEST_HEX_LENGTHS[name]:
+                raise BadRequest(f"'{name}' may be at most {DIGEST_HEX_LENGTHS[name]} characters "
+                                 "long (a hex digest)")
             checksums[name] = value
         if location_type == "external":
             if not url.startswith("http"):

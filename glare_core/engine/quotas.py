@@ -168,6 +168,9 @@ class QuotaService:
             for quota in item["project_quotas"]:
                 name = quota["quota_name"]
                 self._check_name(name)
+                if any(name == seen for seen, _ in rows):
+                    raise BadRequest(
+                        f"Quota '{name}' is given twice for project {item['project_id']}")
                 rows.append((name, quota["quota_value"]))
             out[item["project_id"]] = rows
         return out

@@ -189,6 +189,8 @@ class ArtifactService:
             spec = artifact_type.fields.get(key)
             if spec is None:
                 raise BadRequest(f"Artifact type {type_name} has no field '{key}'")
+            if spec.is_blob:  # even null: binary data only goes through the blob API
+                raise BadRequest(f"Field '{key}' holds binary data; use the blob API to set it")
             if spec.system:
                 raise Forbidden(f"Field '{key}' is read-only")
 
@@ -404,6 +406,8 @@ class ArtifactService:
         if len(groups) == 1:
             (data_api, _), = groups.values()
             return data_api.list(query)
+        if query.latest:
+            return self._latest_across_data_apis(query, list(groups.values()))
         # Types stored by different data APIs: merge their sorted pages.
         results = [
             data_api.list(replace(query, type_names=tuple(names)))
@@ -414,6 +418,47 @@ class ArtifactService:
             key=functools.cmp_to_key(functools.partial(compare_records, query.sort)),
         )
         return ListResult(merged[: query.limit], sum(r.total for r in results))
+
+
+    def _latest_across_data_apis(
+        self, query: ListQuery, groups: list[tuple[DataAPI, list[str]]]
+    ) -> ListResult:
+        """``version=latest`` over types that different data APIs keep (``all``).
+
+        The newest version of a name is decided across every type (§13.4: ``all`` groups
+        by name only), which no single data API can do, so each one's newest-per-name
+        records are gathered whole (one or a few per name) and filtered, sorted and paged
+        here.
+        """
+        candidates = [
+            record
+            for data_api, names in groups
+            for record in _every_page(data_api, replace(query, type_names=tuple(names)))
+        ]
+        newest: dict[str, tuple] = {}
+        for record in candidates:
+            key = versions.sort_key(record["version"])
+            newest[record["name"]] = max(newest.get(record["name"], key), key)
+        latest = sorted(
+            (r for r in candidates if versions.sort_key(r["version"]) == newest[r["name"]]),
+            key=functools.cmp_to_key(functools.partial(compare_records, query.sort)),
+        )
+        total = len(latest)
+        if query.marker is not None:
+            latest = [r for r in latest if compare_records(query.sort, r, query.marker) > 0]
+        return ListResult(latest[: query.limit], total)
+
+
+def _every_page(data_api: DataAPI, query: ListQuery, page_size: int = 1000) -> list[dict]:
+    """Every record matching ``query`` (whatever its marker and limit), a page at a time."""
+    records: list[dict] = []
+    page = replace(query, limit=page_size, marker=None)
+    while True:
+        found = data_api.list(page).artifacts
+        records.extend(found)
+        if len(found) < page_size:
+            return records
+        page = replace(page, marker=found[-1])
 
 
 def compare_records(sort: Iterable[SortKey], left: Mapping, right: Mapping) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -60,9 +61,26 @@ GLARE_ATTRIBUTES = (
 )
 
 
-def has_astral_chars(text: str) -> bool:
-    """True if ``text`` holds a character outside the Basic Multilingual Plane (e.g. emoji)."""
-    return any(ord(char) > 0xFFFF for char in text)
+# NUL, lone UTF-16 surrogates (valid JSON escapes, but not text) and non-BMP characters.
+_UNSTORABLE_CHAR = re.compile("[\x00\ud800-\udfff\U00010000-\U0010ffff]")
+
+
+def unstorable_text(text: str) -> str | None:
+    """Why ``text`` cannot be stored as artifact data, or None when it can.
+
+    Characters outside the BMP are refused by the contract (§2). NUL is refused because
+    PostgreSQL text cannot hold it, and every database must accept the same data; a lone
+    surrogate (``"\\ud800"`` in JSON) is not a character at all and has no UTF-8 form.
+    """
+    found = _UNSTORABLE_CHAR.search(text)
+    if found is None:
+        return None
+    char = ord(found.group())
+    if char == 0:
+        return "NUL characters are not allowed"
+    if char <= 0xDFFF:
+        return "unpaired surrogate characters are not allowed"
+    return "characters outside the Basic Multilingual Plane are not allowed"
 
 
 class GlareField(fields.Field):
@@ -174,8 +192,8 @@ class String(GlareField, fields.String):
             text = str(value)
         else:
             raise self.fail("must be a string")
-        if has_astral_chars(text):
-            raise self.fail("characters outside the Basic Multilingual Plane are not allowed")
+        if problem := unstorable_text(text):
+            raise self.fail(problem)
         return text
 
 
@@ -392,8 +410,8 @@ class Dict(GlareField, fields.Dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise self.fail("keys must be strings")
-            if has_astral_chars(key):
-                raise self.fail("keys must not hold characters outside the BMP")
+            if problem := unstorable_text(key):
+                raise self.fail(f"keys: {problem}")
             if item is None:
                 raise self.fail(f"value of key '{key}' must not be null")
             try:

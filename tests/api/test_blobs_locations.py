@@ -190,6 +190,12 @@ def test_location_body_not_a_json_object_is_400(user1, glare_app, raw):
     {"url": "/artifacts/sample_artifact/x", "md5": MD5},
     {"url": "http://example.com/x", "md5": MD5, "location_type": "bogus"},
     {"url": "http://example.com/x", "md5": MD5, "location_type": None},
+    {"url": "http://example.com/x\U0001F600", "md5": MD5},  # outside the BMP (§2)
+    {"url": "http://example.com/x\x00", "md5": MD5},  # NUL: no database may store it
+    {"url": "http://example.com/x", "md5": MD5 + "0"},  # longer than a hex digest
+    {"url": "http://example.com/x", "md5": MD5, "sha1": SHA1 + "0"},
+    {"url": "http://example.com/x", "md5": MD5, "sha256": SHA256 + "0"},
+    {"url": "http://example.com/x", "md5": "a" * 100_000},
 ])
 def test_invalid_location_body_is_400(user1, admin, glare_app, body):
     art = user1.create(SAMPLE, name="bad-location")
@@ -210,6 +216,23 @@ def test_location_url_length_limit(user1):
     assert user1.show(SAMPLE, art["id"])["blob"] is None
     body = location_ok(user1, art["id"], "blob", {"url": longest, "md5": MD5})
     assert body["blob"]["url"] == longest
+
+
+def test_location_checksums_are_stored_as_given_up_to_digest_length(user1):
+    """§7.8: checksums are not verified, so short or non-hex values are kept as given; each
+    may be as long as its hex digest (md5 32, sha1 40, sha256 64 characters)."""
+    art = user1.create(SAMPLE, name="given-checksums")
+    given = {"md5": "fake", "sha1": "s" * 40, "sha256": "S" * 64}
+    body = location_ok(user1, art["id"], "blob", {"url": "http://example.com/x", **given})
+    assert {name: body["blob"][name] for name in given} == given
+
+
+@pytest.mark.parametrize("key", ["emoji\U0001F600", "nul\x00"])
+def test_location_folder_key_that_cannot_be_stored_is_400(user1, key):
+    """§2: a folder key outside the BMP → 400 (NUL too), whether data or a location."""
+    art = user1.create(SAMPLE, name="odd-location-key")
+    assert_error(put_location(user1, art["id"], f"dict_of_blobs/{key}", EXTERNAL), 400)
+    assert user1.show(SAMPLE, art["id"])["dict_of_blobs"] == {}
 
 
 def test_long_internal_url_is_400(admin, user1):

@@ -296,6 +296,33 @@ def test_folder_key_longer_than_allowed_is_400_before_storing(user1, glare_app):
     assert stored(glare_app) == set()
 
 
+@pytest.mark.parametrize("key", ["emoji\U0001F600", "a%F0%9F%98%80b", "nul\x00key", "a%00b"])
+def test_folder_key_that_cannot_be_stored_is_400_before_storing(user1, glare_app, key):
+    """§2: a key with a character outside the BMP → 400, like any dict key in artifact data.
+    NUL is refused too: PostgreSQL text cannot hold it, so no database may store it."""
+    art = user1.create(SAMPLE, name="odd-key")
+    assert_error(put_data(user1, art["id"], f"dict_of_blobs/{key}", b"data"), 400)
+    assert user1.show(SAMPLE, art["id"])["dict_of_blobs"] == {}
+    assert stored(glare_app) == set()
+
+
+@pytest.mark.parametrize(("length", "status"), [(255, 200), (256, 400), (5000, 400)])
+def test_content_type_length_limit(user1, glare_app, length, status):
+    """The content type is stored with the blob: at most 255 characters, or 400 with
+    nothing stored (PostgreSQL would refuse the longer value)."""
+    art = user1.create(SAMPLE, name="long-ct")
+    content_type = "text/" + "x" * (length - len("text/"))
+    response = put_data(user1, art["id"], "blob", b"data", content_type)
+    assert response.status_code == status, response.get_data(as_text=True)
+    blob = user1.show(SAMPLE, art["id"])["blob"]
+    if status == 200:
+        assert blob["content_type"] == content_type
+    else:
+        assert_error(response, 400)
+        assert blob is None
+        assert stored(glare_app) == set()
+
+
 def test_folder_key_count_limit_is_400_before_storing(user1, glare_app, store_name):
     """§9.6 + Q26: a folder holds at most 255 keys; a 256th key → 400 with nothing stored,
     while replacing an existing key still works."""
@@ -360,6 +387,21 @@ def test_upload_to_unknown_type_is_404(user1):
 
 
 # ---- request header errors (§7.7) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", [
+    "not a media type", "text", "text/", "/plain", "text/plain/x", "t\u00e8xt/plain",
+    "text/pl ain",
+])
+def test_content_type_that_is_not_a_media_type_is_400(user1, glare_app, content_type):
+    """The blob's content type is sent back as the download's Content-Type: it must be
+    ``type/subtype`` (HTTP tokens), or 400 with nothing stored."""
+    art = user1.create(SAMPLE, name="bad-ct")
+    response = user1.put(url(art["id"], "blob"), data=b"data",
+                         headers={"Content-Type": content_type.encode().decode("latin-1")})
+    assert_error(response, 400)
+    assert user1.show(SAMPLE, art["id"])["blob"] is None
+    assert stored(glare_app) == set()
 
 
 def test_missing_content_type_is_400(user1, glare_app):

@@ -22,7 +22,9 @@ def test_cors_is_off_by_default(user1):
     response = user1.get(SAMPLE_URL, headers={"Origin": DASHBOARD})
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
-    assert "Access-Control-Allow-Origin" not in preflight(user1, DASHBOARD).headers
+    refused = preflight(user1, DASHBOARD)
+    assert refused.status_code == 405  # no route offers OPTIONS when CORS is off (§2)
+    assert "Access-Control-Allow-Origin" not in refused.headers
 
 
 class TestConfiguredOrigins:
@@ -38,6 +40,11 @@ class TestConfiguredOrigins:
         assert {"GET", "POST", "PATCH", "PUT", "DELETE"} <= allowed
         headers = response.headers["Access-Control-Allow-Headers"].lower()
         assert "x-auth-token" in headers and "content-type" in headers
+
+    def test_options_that_is_no_preflight_is_405(self, user1):
+        response = user1.client.open(SAMPLE_URL, method="OPTIONS", headers={"Origin": DASHBOARD})
+        assert response.status_code == 405
+        assert response.get_json()["error"]["type"] == "MethodNotAllowed"
 
     def test_responses_expose_what_clients_read(self, user1):
         response = user1.get(SAMPLE_URL, headers={"Origin": DASHBOARD})

@@ -384,9 +384,12 @@ def test_create_with_system_field_is_403(user1, body):
     {"dict_of_blobs": {"key": "DATA"}},
     {"dict_of_blobs": {"key": {"url": "http://example.com/x"}}},
     {"dict_of_blobs": "DATA"},
+    {"blob": None},  # §7.3 step 4: the field itself is refused, whatever its value
+    {"small_blob": None},
+    {"dict_of_blobs": None},
 ])
 def test_create_with_blob_value_is_400(user1, body):
-    """Item 15: blob and folder values cannot be given at create → 400."""
+    """Item 15: blob and folder fields cannot be given at create → 400."""
     assert_error(user1.post(SAMPLE_URL, {"name": "x", **body}), 400)
     assert user1.list(SAMPLE)["total_count"] == 0
 

@@ -92,6 +92,11 @@ def upload(client, type_name: str, artifact_id: str, field: str, size: int) -> A
             {"quota_name": "max_artifact_number:not_a_type", "quota_value": 1}]}],
         [{"project_id": "p1", "project_quotas": [
             {"quota_name": "max_files", "quota_value": 1}]}],
+        [{"project_id": "p1", "project_quotas": [
+            {"quota_name": "max_artifact_number", "quota_value": 1},
+            {"quota_name": "max_artifact_number", "quota_value": 2}]}],  # one name twice
+        [{"project_id": "p\ud800", "project_quotas": []}],  # a lone surrogate is no text
+        [{"project_id": "p\x00", "project_quotas": []}],
         {"project_id": "p1", "project_quotas": []},
         "quotas",
     ],
@@ -101,6 +106,16 @@ def test_invalid_quota_bodies_are_400(admin, body):
     response = admin.put("/quotas", json_body=body)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["error"]["type"] == "BadRequest"
+
+
+def test_a_refused_quota_body_changes_nothing(admin):
+    quota = {"quota_name": "max_artifact_number", "quota_value": 5}
+    assert admin.put("/quotas", json_body=[
+        {"project_id": "p1", "project_quotas": [quota]}]).status_code == 200
+    twice = [{"project_id": "p1", "project_quotas": [quota, {**quota, "quota_value": 6}]}]
+    assert admin.put("/quotas", json_body=twice).status_code == 400
+    stored = admin.get("/quotas").get_json()["quotas"]
+    assert stored == [{"project_id": "p1", "project_quotas": [quota]}]
 
 
 def test_put_quotas_requires_json(admin):

@@ -37,20 +37,22 @@ def artifact(user1) -> dict:
 
 # ---- 405 / 404 / 501 (§2, §31 #0, Q2) ------------------------------------------------------
 
-SCHEMAS_WRONG = ["PUT", "DELETE", "HEAD", "PATCH", "POST", "FOO"]
+SCHEMAS_WRONG = ["PUT", "DELETE", "HEAD", "PATCH", "POST", "FOO", "OPTIONS"]
 METHOD_CASES = (
     [("/schemas", m, ["GET"]) for m in SCHEMAS_WRONG]
     + [(f"/schemas/{SAMPLE}", m, ["GET"]) for m in SCHEMAS_WRONG]
     + [("/schemas/image", "FOO", ["GET"])]
-    + [(SAMPLE_URL, m, ["GET", "POST"]) for m in ["PUT", "DELETE", "HEAD", "PATCH", "FOO"]]
+    + [(SAMPLE_URL, m, ["GET", "POST"])
+       for m in ["PUT", "DELETE", "HEAD", "PATCH", "FOO", "OPTIONS"]]
     + [(f"{SAMPLE_URL}/{{id}}", m, ["GET", "PATCH", "DELETE"])
-       for m in ["PUT", "HEAD", "POST", "FOO"]]
+       for m in ["PUT", "HEAD", "POST", "FOO", "OPTIONS"]]
 )
 
 
 @pytest.mark.parametrize(("path", "method", "allowed"), METHOD_CASES)
 def test_wrong_method_on_known_route_is_405_with_allow(user1, artifact, path, method, allowed):
-    """§31 #0: disallowed methods (HEAD and made-up ones too) → 405 + exact Allow list."""
+    """§31 #0: disallowed methods (HEAD and made-up ones too) → 405 + exact Allow list.
+    OPTIONS too: with CORS off (the default) no route offers it (tests/api/test_cors.py)."""
     response = user1.request(method, path.format(id=artifact["id"]))
     assert response.status_code == 405, response.get_data(as_text=True)
     methods = allow_methods(response)
@@ -62,7 +64,7 @@ def test_wrong_method_on_known_route_is_405_with_allow(user1, artifact, path, me
 
 
 @pytest.mark.parametrize("path", ["blob", "dict_of_blobs/some/key"])
-@pytest.mark.parametrize("method", ["PATCH", "POST", "FOO"])
+@pytest.mark.parametrize("method", ["PATCH", "POST", "FOO", "OPTIONS"])
 def test_wrong_method_on_blob_route_is_405(user1, artifact, method, path):
     """§31 #0: /artifacts/x/y/z with PATCH, POST → 405, Allow GET, PUT, DELETE
     (no blob data needed: the method is refused before anything is read). HEAD is the one
@@ -173,6 +175,89 @@ def test_astral_characters_on_patch_are_400(user1, artifact, path, value):
                            [{"op": "replace", "path": path, "value": value}])
     assert_envelope(response, 400)
     assert user1.show(SAMPLE, artifact["id"]) == artifact
+
+
+# ---- NUL characters: refused everywhere, since PostgreSQL text cannot hold them --------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "nul\x00"},
+        {"name": "ok", "description": "a\x00b"},
+        {"name": "ok", "dict_of_str": {"key\x00": "v"}},
+        {"name": "ok", "dict_of_str": {"key": "v\x00"}},
+        {"name": "ok", "list_of_str": ["fine", "\x00"]},
+        {"name": "ok", "tags": ["t\x00"]},
+        {"name": "ok", "metadata": {"k": "\x00"}},
+    ],
+)
+def test_nul_characters_on_create_are_400(user1, body):
+    assert_envelope(user1.post(SAMPLE_URL, body), 400)
+    assert user1.list(SAMPLE)["total_count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [("/description", "\x00"), ("/dict_of_str", {"\x00": "x"}), ("/tags", ["a\x00"])],
+)
+def test_nul_characters_on_patch_are_400(user1, artifact, path, value):
+    response = user1.patch(f"{SAMPLE_URL}/{artifact['id']}",
+                           [{"op": "replace", "path": path, "value": value}])
+    assert_envelope(response, 400)
+    assert user1.show(SAMPLE, artifact["id"]) == artifact
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["name=a%00b", "tags=a%00b", "dict_of_str.a%00b=1", "name%00=x", "sort=name%00",
+     "marker=a%00b", "version=1.0%00"],
+)
+def test_nul_characters_in_the_query_are_400(user1, artifact, query):
+    assert_envelope(user1.get(f"{SAMPLE_URL}?{query}"), 400)
+
+
+@pytest.mark.parametrize("path", [f"{SAMPLE_URL}/a%00b", "/artifacts/sample%00", "/schemas/a%00"])
+def test_nul_characters_in_the_path_are_400(user1, path):
+    assert_envelope(user1.get(path), 400)
+
+
+# ---- lone surrogates and deep nesting: 400, never a crash --------------------------------
+
+
+@pytest.mark.parametrize("raw", [
+    '{"name": "x\\ud800"}',
+    '{"name": "ok", "description": "\\udfff"}',
+    '{"name": "ok", "dict_of_str": {"\\ud800": "v"}}',
+    '{"name": "ok", "tags": ["\\udbff"]}',
+])
+def test_lone_surrogates_on_create_are_400(user1, raw):
+    """A "\\ud800" escape is valid JSON syntax but no character: it has no UTF-8 form."""
+    assert_envelope(user1.request("POST", SAMPLE_URL, data=raw,
+                                  content_type="application/json"), 400)
+    assert user1.list(SAMPLE)["total_count"] == 0
+
+
+def test_lone_surrogate_on_patch_is_400(user1, artifact):
+    raw = '[{"op": "replace", "path": "/description", "value": "\\ud800"}]'
+    response = user1.request("PATCH", f"{SAMPLE_URL}/{artifact['id']}", data=raw,
+                             content_type="application/json-patch+json")
+    assert_envelope(response, 400)
+    assert user1.show(SAMPLE, artifact["id"]) == artifact
+
+
+@pytest.mark.parametrize("depth", [33, 2_000, 100_000])
+def test_deeply_nested_json_is_400(user1, artifact, depth):
+    """Nesting beyond what any field holds is refused before anything walks it."""
+    nested = "[" * depth + "]" * depth
+    create = user1.request("POST", SAMPLE_URL, data=f'{{"name": "x", "list_of_str": {nested}}}',
+                           content_type="application/json")
+    assert_envelope(create, 400)
+    patch = user1.request(
+        "PATCH", f"{SAMPLE_URL}/{artifact['id']}", content_type="application/json-patch+json",
+        data=f'[{{"op": "replace", "path": "/description", "value": {nested}}}]')
+    assert_envelope(patch, 400)
+    assert user1.list(SAMPLE)["total_count"] == 1
 
 
 def test_other_unicode_is_accepted_and_emitted_literally(user1):
@@ -304,6 +389,7 @@ def test_negotiated_version_is_echoed(user1, headers, version):
         {"Accept": f"{VENDOR}1"},
         {"Accept": f"{VENDOR}1.0.0"},
         {"Accept": f"{VENDOR}"},
+        {"Accept": f"{VENDOR} 1.1"},  # the rest of the value is the version, space and all
         {"OpenStack-API-Version": "artifact INVALID"},
         {"OpenStack-API-Version": "artifact 0.9"},
         {"OpenStack-API-Version": "artifact 01.0"},

@@ -15,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from glare_core.data.sql.tables import metadata as core_metadata
+from glare_core.errors import BadRequest
 from glare_core.testing import DataAPIContract, GlareClient
 from tests.api.helpers import replace
 from tests.conftest import run_parallel
@@ -100,6 +101,21 @@ def test_filters_and_like(client):
     assert client.list("images", "os_distro=in:d0,d2")["total_count"] == 2
 
 
+
+
+def test_values_postgres_refuses_are_bad_requests(postgres_app, client):
+    """What only PostgreSQL enforces (a column's length, no NUL in text) reaches the data
+    layer as a 400, not a 500, if a caller gets past the API's own checks."""
+    artifact = client.create("sample_artifact", name="refused")
+    data_api = postgres_app.extensions["glare"].data_apis["sample_artifact"]
+    for blob in ({"md5": "a" * 33}, {"content_type": "t" * 256}, {"url": "http://x/\x00"}):
+        with pytest.raises(BadRequest):
+            data_api.set_blob(artifact["id"], "blob", None, {
+                "status": "active", "external": True, "url": "http://x/", **blob})
+    with pytest.raises(BadRequest):
+        data_api.scope_taken("sample_artifact", "a\x00", "1.0.0", owner="p",
+                             visibility="private")
+    assert client.show("sample_artifact", artifact["id"])["blob"] is None
 
 
 def test_parallel_creates_of_one_name_version(postgres_app):
