@@ -149,61 +149,39 @@ def test_empty_body_on_get_and_delete_is_fine(user1, artifact):
 # ---- characters outside the BMP (§2, §31 #21) ----------------------------------------------
 
 
+# NUL is refused as well: PostgreSQL text cannot hold it, so no database may store it.
+UNSTORABLE = ["\U0001F600", "\U00010348", "\x00"]
+
+
+@pytest.mark.parametrize("char", UNSTORABLE)
 @pytest.mark.parametrize(
     "body",
     [
-        {"name": "emoji\U0001F600"},
-        {"name": "ok", "description": "a \U0001F680 rocket"},
-        {"name": "ok", "dict_of_str": {"key\U0001F600": "v"}},
-        {"name": "ok", "dict_of_str": {"key": "v\U0001F600"}},
-        {"name": "ok", "list_of_str": ["fine", "\U0001F600"]},
-        {"name": "ok", "metadata": {"k": "\U00010348"}},
+        {"name": "bad{}"},
+        {"name": "ok", "description": "a {} rocket"},
+        {"name": "ok", "dict_of_str": {"key{}": "v"}},
+        {"name": "ok", "dict_of_str": {"key": "v{}"}},
+        {"name": "ok", "list_of_str": ["fine", "{}"]},
+        {"name": "ok", "tags": ["t{}"]},
+        {"name": "ok", "metadata": {"k": "{}"}},
     ],
 )
-def test_astral_characters_on_create_are_400(user1, body):
-    assert_envelope(user1.post(SAMPLE_URL, body), 400)
+def test_unstorable_characters_on_create_are_400(user1, body, char):
+    filled = json.loads(json.dumps(body).replace("{}", json.dumps(char)[1:-1]))
+    assert_envelope(user1.post(SAMPLE_URL, filled), 400)
     assert user1.list(SAMPLE)["total_count"] == 0
 
 
+@pytest.mark.parametrize("char", UNSTORABLE)
 @pytest.mark.parametrize(
     ("path", "value"),
-    [("/description", "\U0001F600"), ("/dict_of_str", {"\U0001F600": "x"}),
-     ("/tags", ["\U0001F600"]), ("/str1", "abc\U0001F4A9")],
+    [("/description", "{}"), ("/dict_of_str", {"{}": "x"}), ("/tags", ["{}"]),
+     ("/str1", "abc{}")],
 )
-def test_astral_characters_on_patch_are_400(user1, artifact, path, value):
+def test_unstorable_characters_on_patch_are_400(user1, artifact, path, value, char):
+    filled = json.loads(json.dumps(value).replace("{}", json.dumps(char)[1:-1]))
     response = user1.patch(f"{SAMPLE_URL}/{artifact['id']}",
-                           [{"op": "replace", "path": path, "value": value}])
-    assert_envelope(response, 400)
-    assert user1.show(SAMPLE, artifact["id"]) == artifact
-
-
-# ---- NUL characters: refused everywhere, since PostgreSQL text cannot hold them --------------
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"name": "nul\x00"},
-        {"name": "ok", "description": "a\x00b"},
-        {"name": "ok", "dict_of_str": {"key\x00": "v"}},
-        {"name": "ok", "dict_of_str": {"key": "v\x00"}},
-        {"name": "ok", "list_of_str": ["fine", "\x00"]},
-        {"name": "ok", "tags": ["t\x00"]},
-        {"name": "ok", "metadata": {"k": "\x00"}},
-    ],
-)
-def test_nul_characters_on_create_are_400(user1, body):
-    assert_envelope(user1.post(SAMPLE_URL, body), 400)
-    assert user1.list(SAMPLE)["total_count"] == 0
-
-
-@pytest.mark.parametrize(
-    ("path", "value"),
-    [("/description", "\x00"), ("/dict_of_str", {"\x00": "x"}), ("/tags", ["a\x00"])],
-)
-def test_nul_characters_on_patch_are_400(user1, artifact, path, value):
-    response = user1.patch(f"{SAMPLE_URL}/{artifact['id']}",
-                           [{"op": "replace", "path": path, "value": value}])
+                           [{"op": "replace", "path": path, "value": filled}])
     assert_envelope(response, 400)
     assert user1.show(SAMPLE, artifact["id"]) == artifact
 
