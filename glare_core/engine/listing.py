@@ -203,6 +203,10 @@ def parse_sort(artifact_type: ArtifactType, value: str | None) -> tuple[SortKey,
             spec = artifact_type.fields.get(name)
             if spec is None or not spec.sortable:
                 raise BadRequest(f"Cannot sort by '{name}': not a sortable field")
+            if any(key.field.name == name for key in keys):
+                # A repeated key cannot change the order; dropping it keeps the marker
+                # condition (one alternative per key) from growing with the query string.
+                continue
             if not spec.is_base:
                 custom += 1
                 if custom > 1:

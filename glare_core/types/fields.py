@@ -232,6 +232,8 @@ class Float(GlareField, fields.Float):
             raise self.fail("must be a number")
         try:
             number = float(value)
+        except OverflowError:  # an integer beyond any float (10**400)
+            raise self.fail("must be a finite number") from None
         except (TypeError, ValueError):
             raise self.fail("must be a number") from None
         if not math.isfinite(number):
@@ -270,7 +272,10 @@ class DateTime(GlareField, fields.DateTime):
         else:
             raise self.fail("must be an ISO-8601 timestamp")
         if moment.tzinfo is not None:
-            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+            try:
+                moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+                raise self.fail("is out of the supported date range") from None
         return moment
 
 

@@ -74,7 +74,7 @@ INTEGER = [
 FLOAT = [
     (1, 1.0), ("2", 2.0), ([], REJECTED), ({}, REJECTED), ("True", REJECTED), (True, 1.0),
     ("3.0", 3.0), (False, 0.0), (1.5, 1.5), ("-2.5", -2.5), ("abc", REJECTED),
-    ([1.0], REJECTED),
+    ([1.0], REJECTED), (10**400, REJECTED),  # an integer no float can hold
 ]
 STRING = [
     ("3.0", "3.0"), (1, "1"), (1.0, "1.0"), (True, "True"), (False, "False"), ([], REJECTED),

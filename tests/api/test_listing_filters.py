@@ -576,6 +576,10 @@ BAD_FILTERS = [
     "activated_at=eq:2020-01-01T00:00:00",
     "activated_at=in:2020-01-01T00:00:00",
     "created_at=lt:yesterday",
+    "created_at=gt:0001-01-01T00:00:00+01:00",  # before year 1 once in UTC
+    "updated_at=lt:9999-12-31T23:59:59-01:00",  # after year 9999 once in UTC
+    "float1=" + "9" * 400,  # an integer no float can hold
+    "float1=gt:" + "9" * 400,
     # tags take no operators (§14, §31 #95)
     "tags=eq:t1",
     "tags=bla:t1",

@@ -121,6 +121,11 @@ USER1_ORDERS = [
     ("sort=int1:desc", ["charlie", "bravo", "delta", "echo", "kilo", "alpha"]),
     ("sort=int1", ["charlie", "bravo", "delta", "echo", "kilo", "alpha"]),
     ("sort=int1:asc,name:asc", ["alpha", "echo", "kilo", "delta", "bravo", "charlie"]),
+    # a repeated key changes nothing: the first occurrence decides
+    ("sort=int1:asc,int1:desc,name:asc,int1:asc",
+     ["alpha", "echo", "kilo", "delta", "bravo", "charlie"]),
+    ("sort=" + ",".join(["name:asc"] * 600), ["alpha", "bravo", "charlie", "delta", "echo",
+                                              "kilo"]),
     ("sort=int1:asc,name:desc", ["alpha", "kilo", "echo", "delta", "charlie", "bravo"]),
     ("sort=int1:desc,name:asc", ["bravo", "charlie", "delta", "echo", "kilo", "alpha"]),
     ("sort=float1:asc", ["bravo", "echo", "kilo", "alpha", "charlie", "delta"]),

@@ -40,3 +40,16 @@ def test_split_list(text, items):
 def test_split_list_rejects_bad_quotes(text):
     with pytest.raises(BadRequest):
         split_list(text)
+
+
+def test_parse_sort_drops_repeated_keys():
+    """A repeated key cannot change the order. Keeping every repeat made the marker
+    condition grow with the square of the query string (one alternative per key, each
+    repeating the keys before it): ``sort=name,name,…`` with a marker tied up a worker."""
+    from glare_sample_artifact.types import SampleArtifact
+
+    from glare_core.engine.listing import parse_sort
+
+    keys = parse_sort(SampleArtifact(), ",".join(["name:asc", "int1", "name:desc"] * 300))
+    assert [(key.field.name, key.direction) for key in keys] == [
+        ("name", "asc"), ("int1", "desc"), ("created_at", "desc"), ("id", "asc")]
