@@ -210,6 +210,18 @@ def _requested_range(size: int, etag: str | None) -> tuple[int, int] | None:
     return byte_range(header, size)
 
 
+# first-last, either side may be empty (ASCII digits only: int() accepts other scripts).
+_BYTE_RANGE = re.compile(r"\s*([0-9]*)-([0-9]*)\s*")
+# Offsets past any blob: larger numbers are compared as this (int() of thousands of
+# digits is refused by Python, and no offset needs them).
+_HUGE = 10**19
+
+
+def _offset(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) < 19 else _HUGE
+
+
 def byte_range(header: str, size: int) -> tuple[int, int] | None:
     """Interpret a Range header (RFC 9110 §14.1.2) for a blob of ``size`` bytes.
 
@@ -218,22 +230,21 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
     RangeNotSatisfiable (416) when the single range lies outside the blob.
     """
     units, _, spec = header.partition("=")
-    if units.strip().lower() != "bytes" or "," in spec:
+    found = _BYTE_RANGE.fullmatch(spec)
+    if units.strip().lower() != "bytes" or found is None or found.group() == "-":
         return None
-    first, dash, last = spec.strip().partition("-")
-    if not dash or not (first.isdigit() or last.isdigit()):
-        return None
-    if first and last and (not first.isdigit() or not last.isdigit() or int(last) < int(first)):
+    first, last = found.groups()
+    if first and last and _offset(last) < _offset(first):
         return None
     if not first:  # suffix: the last N bytes (all of them if N is larger than the blob)
-        suffix = int(last)
+        suffix = _offset(last)
         if suffix == 0 or size == 0:
             raise RangeNotSatisfiable(f"The blob has {size} bytes", size=size)
         return max(0, size - suffix), size
-    start = int(first)
+    start = _offset(first)
     if start >= size:
         raise RangeNotSatisfiable(f"The blob has {size} bytes", size=size)
-    stop = size if not last else min(int(last) + 1, size)
+    stop = size if not last else min(_offset(last) + 1, size)
     return start, stop
 
 

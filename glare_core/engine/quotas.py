@@ -28,6 +28,10 @@ QUOTA_NAMES = (ARTIFACT_NUMBER, UPLOADED_DATA)
 UNLIMITED = -1
 
 
+# A 64-bit signed integer: what every database's BIGINT holds.
+MAX_QUOTA_VALUE = 2**63 - 1
+
+
 def _not_bool(value: Any) -> bool:
     if isinstance(value, bool):
         raise ValidationError("must be an integer, not a boolean")
@@ -37,7 +41,8 @@ def _not_bool(value: Any) -> bool:
 class _QuotaSchema(Schema):
     quota_name = fields.String(required=True, validate=[validate.Length(min=1, max=255)])
     quota_value = fields.Integer(
-        required=True, strict=True, validate=[_not_bool, validate.Range(min=UNLIMITED)]
+        required=True, strict=True,
+        validate=[_not_bool, validate.Range(min=UNLIMITED, max=MAX_QUOTA_VALUE)],
     )
 
 

@@ -427,6 +427,9 @@ def test_if_none_match_does_not_bypass_access_rules(user2, blob27):
     ("bytes=-100", 0, 27),  # a suffix longer than the blob is the whole blob
     ("bytes=20-100", 20, 27),  # an end past the blob is clamped
     ("bytes=0-26", 0, 27),
+    ("bytes=3-" + "9" * 5000, 3, 27),  # an end of 5000 digits: clamped, not a crash
+    ("bytes=-" + "9" * 5000, 0, 27),
+    ("bytes=" + "0" * 5000 + "2-" + "0" * 4000 + "4", 2, 5),  # leading zeros
 ])
 def test_single_range_206(user1, blob27, range_header, start, stop):
     response = user1.get(url(blob27["id"], "blob"), headers={"Range": range_header})
@@ -441,7 +444,8 @@ def test_single_range_206(user1, blob27, range_header, start, stop):
     assert response.headers["Content-MD5"] == digests(DATA27)["md5"]
 
 
-@pytest.mark.parametrize("range_header", ["bytes=27-", "bytes=100-200", "bytes=27-30"])
+@pytest.mark.parametrize("range_header", ["bytes=27-", "bytes=100-200", "bytes=27-30",
+                                          "bytes=" + "9" * 5000 + "-"])
 def test_unsatisfiable_range_416(user1, blob27, range_header):
     response = user1.get(url(blob27["id"], "blob"), headers={"Range": range_header})
     assert_error(response, 416, "RequestRangeNotSatisfiable")
@@ -462,6 +466,11 @@ def test_any_range_of_empty_blob_is_416(user1):
     "items=0-3",  # unknown unit → ignored
     "bytes=abc",  # malformed → ignored
     "bytes=5-2",  # last < first: invalid → ignored
+    "bytes=" + "9" * 5000 + "-2",
+    "bytes=\u00b2-3",  # digits of other scripts are no HTTP digits
+    "bytes=-\u00b3",
+    "bytes=-",
+    "bytes=1-2-3",
 ])
 def test_range_ignored_whole_blob(user1, blob27, range_header):
     response = user1.get(url(blob27["id"], "blob"), headers={"Range": range_header})

@@ -96,6 +96,8 @@ def upload(client, type_name: str, artifact_id: str, field: str, size: int) -> A
             {"quota_name": "max_artifact_number", "quota_value": 1},
             {"quota_name": "max_artifact_number", "quota_value": 2}]}],  # one name twice
         [{"project_id": "p\ud800", "project_quotas": []}],  # a lone surrogate is no text
+        [{"project_id": "p1", "project_quotas": [
+            {"quota_name": "max_uploaded_data", "quota_value": 2**63}]}],  # past BIGINT
         [{"project_id": "p\x00", "project_quotas": []}],
         {"project_id": "p1", "project_quotas": []},
         "quotas",
@@ -106,6 +108,14 @@ def test_invalid_quota_bodies_are_400(admin, body):
     response = admin.put("/quotas", json_body=body)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["error"]["type"] == "BadRequest"
+
+
+def test_largest_quota_value_is_the_64_bit_maximum(admin):
+    quota = {"quota_name": "max_uploaded_data", "quota_value": 2**63 - 1}
+    assert admin.put("/quotas", json_body=[
+        {"project_id": "big", "project_quotas": [quota]}]).status_code == 200
+    assert admin.get("/quotas").get_json()["quotas"] == [
+        {"project_id": "big", "project_quotas": [quota]}]
 
 
 def test_a_refused_quota_body_changes_nothing(admin):

@@ -371,6 +371,7 @@ def test_negotiated_version_is_echoed(user1, headers, version):
         {"OpenStack-API-Version": "artifact INVALID"},
         {"OpenStack-API-Version": "artifact 0.9"},
         {"OpenStack-API-Version": "artifact 01.0"},
+        {"OpenStack-API-Version": "artifact \u0661.0"},  # an Arabic-Indic one: not ASCII
     ],
 )
 def test_malformed_version_is_400(user1, headers):
@@ -385,6 +386,8 @@ def test_malformed_version_is_400(user1, headers):
         {"Accept": f"{VENDOR}2.0"},
         {"OpenStack-API-Version": "artifact 2.0"},
         {"OpenStack-API-Version": "artifact 1.2"},
+        {"Accept": f"{VENDOR}{'9' * 5000}.0"},  # well-formed, however long
+        {"OpenStack-API-Version": f"artifact 1.{'1' * 5000}"},
     ],
 )
 def test_unsupported_version_is_406_with_range(user1, headers):
