@@ -118,6 +118,24 @@ def make_zip(files: dict[str, str | bytes]) -> bytes:
 
 PACKAGE = make_zip({"manifest.yaml": MANIFEST, **CLASS_FILES, "UI/ui.yaml": "Version: 2\n"})
 
+
+def garbled_manifest_zip(compression: int) -> bytes:
+    """A package whose manifest's compressed bytes are garbage (its headers are intact)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        archive.writestr("manifest.yaml", MANIFEST * 20)
+        archive.writestr("Classes/WebServer.yaml", "Name: x\n")
+    raw = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
+        info = archive.getinfo("manifest.yaml")
+    name_length, extra_length = (int.from_bytes(raw[info.header_offset + at:
+                                                     info.header_offset + at + 2], "little")
+                                 for at in (26, 28))
+    start = info.header_offset + 30 + name_length + extra_length
+    raw[start:start + info.compress_size] = (b"\x07\xff\x13" * info.compress_size)[
+        :info.compress_size]
+    return bytes(raw)
+
 # ---- helpers --------------------------------------------------------------------------------
 
 
@@ -539,6 +557,9 @@ BAD_PACKAGES = [
     (b"this is not a zip archive", "not a valid zip archive"),
     (b"", "not a valid zip archive"),
     (PACKAGE[: len(PACKAGE) // 2], "not a valid zip archive"),
+    (garbled_manifest_zip(zipfile.ZIP_DEFLATED), "manifest.yaml cannot be read"),
+    (garbled_manifest_zip(zipfile.ZIP_BZIP2), "manifest.yaml cannot be read"),
+    (garbled_manifest_zip(zipfile.ZIP_LZMA), "manifest.yaml cannot be read"),
     (make_zip({"Classes/WebServer.yaml": "Name: x\n", "README": "no manifest"}),
      "has no manifest.yaml"),
     (make_zip({"package/manifest.yaml": MANIFEST}), "has no manifest.yaml"),

@@ -7,6 +7,7 @@ returns the artifact field values it defines. Anything that is not a usable pack
 
 from __future__ import annotations
 
+import lzma
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -54,8 +55,10 @@ def _read_archive(path: str) -> tuple[dict[str, Any], set[str]]:
             raise BadRequest(f"The package's {MANIFEST} is larger than {MANIFEST_LIMIT} bytes")
         try:
             raw = archive.read(info)
-        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
-                NotImplementedError) as exc:
+        # Each compression method fails its own way on garbled data: zlib.error (deflate),
+        # OSError (bzip2), LZMAError, EOFError (truncated), BadZipFile (CRC).
+        except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError,
+                RuntimeError, NotImplementedError) as exc:
             raise BadRequest(f"The package's {MANIFEST} cannot be read: {exc}") from None
     return parse_manifest(raw), names
 
