@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from glare_core.api.responses import json_response
 from glare_core.errors import (
+    BadRequest,
     GlareError,
     MethodNotAllowed,
     NotImplementedMethod,
@@ -97,10 +98,18 @@ def handle_http_exception(exc: HTTPException) -> Any:
 def handle_unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    if is_malformed_body(exc):
+        return error_response(BadRequest(f"The request body is malformed: {exc}"))
     log.exception("unexpected error in %s %s", request.method, request.path)
     err = GlareError("The server failed to process the request")
     err.__traceback__ = exc.__traceback__
     return error_response(err)
+
+
+def is_malformed_body(exc: BaseException) -> bool:
+    """True for the server's verdict on the request body's framing (gunicorn raises its
+    ``gunicorn.http.errors`` from the body reader: a bad chunk size, a missing CRLF...)."""
+    return type(exc).__module__ == "gunicorn.http.errors"
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -20,10 +20,19 @@ from glare_core.auth.context import RequestContext
 from glare_core.errors import BadRequest, Unauthorized
 
 IsAdmin = Callable[[tuple[str, ...], "str | None"], bool]
+MAX_PROJECT_ID_LENGTH = 255
 
 
 def split_roles(text: str | None) -> tuple[str, ...]:
     return tuple(role.strip() for role in (text or "").split(",") if role.strip())
+
+
+def checked_project(project: str | None) -> str | None:
+    """The caller's project id; it becomes the owner of what it creates, so it must fit
+    where owners are stored (255 characters, as the contract's quota project ids)."""
+    if project is not None and len(project) > MAX_PROJECT_ID_LENGTH:
+        raise BadRequest(f"Project ids are at most {MAX_PROJECT_ID_LENGTH} characters long")
+    return project
 
 
 def anonymous(request_id: str) -> RequestContext:
@@ -37,7 +46,7 @@ def noauth_context(
         if allow_anonymous:
             return anonymous(request_id)
         raise Unauthorized("Authentication required: send X-Identity-Status: Confirmed")
-    project = headers.get("X-Project-Id") or headers.get("X-Tenant-Id") or None
+    project = checked_project(headers.get("X-Project-Id") or headers.get("X-Tenant-Id") or None)
     roles = split_roles(headers.get("X-Roles"))
     return RequestContext(
         user_id=headers.get("X-User-Id") or None,
@@ -81,7 +90,7 @@ def trusted_auth_context(
     roles = split_roles(role_text)
     return RequestContext(
         user_id=user or None,
-        project_id=project,
+        project_id=checked_project(project),
         roles=roles,
         auth_token=token,
         request_id=request_id,
@@ -96,7 +105,7 @@ def _service_catalog(headers: Mapping[str, str]) -> Any:
         return None
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
         raise BadRequest("X-Service-Catalog is not valid JSON") from None
 
 

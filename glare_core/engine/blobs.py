@@ -22,6 +22,7 @@ import copy
 import datetime as dt
 import hashlib
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ from glare_core.types.spec import FieldSpec
 log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
+URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 MAX_CONTENT_TYPE_LENGTH = 255
 FINISH_LOCK_WAIT = 30.0
 
@@ -365,6 +367,9 @@ class BlobService:
             raise BadRequest("A location needs a 'url'")
         if len(url) > MAX_URL_LENGTH:
             raise BadRequest(f"A location URL may be at most {MAX_URL_LENGTH} characters")
+        if URL_FORBIDDEN.search(url):
+            # It goes back out in a Location header, where a line break would end the header.
+            raise BadRequest("A location URL must not contain spaces or control characters")
         location_type = body.get("location_type", "external")
         if location_type not in ("external", "internal"):
             raise BadRequest("location_type must be 'external' or 'internal'")

@@ -171,7 +171,17 @@ def _check_op(spec: FieldSpec, op: str) -> None:
 
 def _operands(spec: FieldSpec, op: str, operand: str) -> tuple[object, ...]:
     raw = split_list(operand) if op == "in" else [operand]
+    if op == "like":
+        check_like_pattern(operand)
     return tuple(spec.coerce_element(item) for item in raw)
+
+
+def check_like_pattern(pattern: str) -> None:
+    """``like`` patterns use ``\\`` as the escape character (``\\%`` is a literal ``%``) on
+    every database; one left dangling at the end escapes nothing: 400."""
+    trailing = len(pattern) - len(pattern.rstrip("\\"))
+    if trailing % 2:
+        raise BadRequest("A like pattern must not end with a lone backslash (write \\\\)")
 
 
 def parse_tags_filter(artifact_type: ArtifactType, name: str, value: str) -> Filter | None:

@@ -15,6 +15,9 @@ import semantic_version
 MAX_COMPONENT = 65535
 MAX_NUMERIC_IDENTIFIER_DIGITS = 6
 MAX_VERSION_LENGTH = 255
+# The longest sort key (see sort_key) the databases index: numeric pre-release parts are
+# padded to six digits, so a version of 255 characters can need more than this.
+MAX_SORT_KEY_LENGTH = 512
 
 _LEADING_NUMBERS = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 _NOT_SEMVER_CHAR = re.compile(r"[^A-Za-z0-9+.\-]")
@@ -81,7 +84,10 @@ def parse(value: Any) -> ParsedVersion:
             )
     if len(normalized) > MAX_VERSION_LENGTH:
         raise ValueError(f"a version must be at most {MAX_VERSION_LENGTH} characters")
-    return ParsedVersion(major, minor, patch, tuple(strict.prerelease), tuple(strict.build))
+    parsed = ParsedVersion(major, minor, patch, tuple(strict.prerelease), tuple(strict.build))
+    if len(_key_of(parsed)) > MAX_SORT_KEY_LENGTH:
+        raise ValueError("a version's pre-release has too many numeric parts")
+    return parsed
 
 
 def sort_key(normalized: str) -> str:
@@ -92,7 +98,10 @@ def sort_key(normalized: str) -> str:
     after all of its pre-releases). Numeric pre-release identifiers are padded to six digits
     so that ``rc.2 < rc.10``.
     """
-    version = parse(normalized)
+    return _key_of(parse(normalized))
+
+
+def _key_of(version: ParsedVersion) -> str:
     key = f"{version.major:05d}{version.minor:05d}{version.patch:05d}"
     if not version.prerelease:
         return key + "1"

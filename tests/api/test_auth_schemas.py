@@ -86,10 +86,22 @@ def test_noauth_non_admin_role_does_not_see_other_projects(user1):
     assert_envelope(caller.get(f"{SAMPLE_URL}/{art['id']}"), 404)
 
 
-def test_invalid_service_catalog_is_400(user1):
-    """Q29 adopted: invalid X-Service-Catalog JSON → 400 (upstream 500)."""
-    response = user1.get(SAMPLE_URL, headers={"X-Service-Catalog": "{not json"})
+@pytest.mark.parametrize("catalog", ["{not json", "[" * 5000 + "]" * 5000, "[" * 5000])
+def test_invalid_service_catalog_is_400(user1, catalog):
+    """Q29 adopted: invalid X-Service-Catalog JSON → 400 (upstream 500); so is JSON nested
+    too deep to decode."""
+    response = user1.get(SAMPLE_URL, headers={"X-Service-Catalog": catalog})
     assert_envelope(response, 400)
+
+
+def test_project_id_longer_than_an_owner_is_400(user1):
+    """The project owns what it creates: an id over 255 characters is refused, on SQLite as
+    on PostgreSQL (whose column would refuse it)."""
+    response = user1.post(SAMPLE_URL, {"name": "x"}, headers={"X-Project-Id": "p" * 256})
+    assert_envelope(response, 400)
+    ok = user1.post(SAMPLE_URL, {"name": "x"}, headers={"X-Project-Id": "p" * 255})
+    assert ok.status_code == 201
+    assert ok.get_json()["owner"] == "p" * 255
 
 
 def test_valid_service_catalog_is_accepted(user1):
@@ -169,6 +181,10 @@ class TestTrustedAuth:
         # Another project cannot see it (scoping by the token's project).
         other = self.call(client, "GET", f"{SAMPLE_URL}/{art['id']}", "user2:tenant2:role1")
         assert_envelope(other, 404)
+
+    def test_token_project_longer_than_an_owner_is_400(self, client):
+        response = self.call(client, "POST", SAMPLE_URL, f"u:{'p' * 256}:member", {"name": "x"})
+        assert_envelope(response, 400)
 
     def test_request_id_prefix_once(self, client):
         response = self.call(client, "GET", SAMPLE_URL, "user1:tenant1:role1,role2")

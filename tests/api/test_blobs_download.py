@@ -306,6 +306,22 @@ def test_external_location_redirects(user1):
     assert response.data == b""
 
 
+@pytest.mark.parametrize(("given", "sent"), [
+    ("http://example.com/Жук/é?q=ж", "http://example.com/%D0%96%D1%83%D0%BA/%C3%A9?q=%D0%B6"),
+    ("http://bücher.example/x%20y", "http://xn--bcher-kva.example/x%20y"),
+])
+def test_external_location_with_an_iri_redirects_to_its_uri(user1, given, sent):
+    """The URL is kept as given; the Location header (ASCII, as HTTP wants) carries it
+    percent-encoded, with an IDNA host (werkzeug encodes Location headers)."""
+    art = user1.create(SAMPLE, name="iri")
+    location = {"url": given, "md5": "a" * 32}
+    response = user1.put(url(art["id"], "blob"), json_body=location, content_type=LOCATION)
+    assert response.get_json()["blob"]["url"] == given
+    response = user1.get(url(art["id"], "blob"))
+    assert response.status_code == 301
+    assert response.headers["Location"] == sent
+
+
 def test_external_location_in_folder_redirects_with_all_checksums(user1):
     art = user1.create(SAMPLE, name="ext-folder")
     location = {"url": "http://example.com/f", "md5": "1" * 32, "sha1": "2" * 40,

@@ -192,6 +192,10 @@ def test_location_body_not_a_json_object_is_400(user1, glare_app, raw):
     {"url": "http://example.com/x", "md5": MD5, "location_type": None},
     {"url": "http://example.com/x\U0001F600", "md5": MD5},  # outside the BMP (§2)
     {"url": "http://example.com/x\x00", "md5": MD5},  # NUL: no database may store it
+    {"url": "http://example.com/a\r\nX-Injected: 1", "md5": MD5},  # would split a header
+    {"url": "http://example.com/a b", "md5": MD5},
+    {"url": "http://example.com/a\tb", "md5": MD5},
+    {"url": "http://example.com/a\x7f", "md5": MD5},
     {"url": "http://example.com/x", "md5": MD5 + "0"},  # longer than a hex digest
     {"url": "http://example.com/x", "md5": MD5, "sha1": SHA1 + "0"},
     {"url": "http://example.com/x", "md5": MD5, "sha256": SHA256 + "0"},

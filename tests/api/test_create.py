@@ -272,11 +272,18 @@ def test_create_with_invalid_version_is_400(user1, version):
 
 
 @pytest.mark.parametrize("version", ["65536.0.0", "1.65536.0", "1.0.65536", "1.0.0-1234567",
-                                     "1.0.0-01"])
+                                     "1.0.0-01", "1.0.0-" + ".".join(["1"] * 100)])
 def test_create_with_out_of_range_version_is_400(user1, version):
     """§13.1 limits, Q5 adopted: component > 65535 or numeric prerelease > 6 digits → 400;
-    an invalid SemVer result (leading zero in a numeric prerelease) → 400."""
+    an invalid SemVer result (leading zero in a numeric prerelease) → 400. So is a
+    pre-release of so many numeric parts that its sort key (each padded to 6 digits)
+    outgrows the 512 characters the databases index, on SQLite as on PostgreSQL."""
     assert_error(user1.post(SAMPLE_URL, {"name": "v", "version": version}), 400)
+
+
+def test_create_with_the_longest_sortable_prerelease(user1):
+    version = "1.0.0-" + ".".join(["1"] * 70)  # sort key: 17 + 70 * 7 - 1 = 506 characters
+    assert user1.create(SAMPLE, name="v", version=version)["version"] == version
 
 
 # ---- uniqueness (items 10, 18, 20; §12.2) ----------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -734,3 +735,24 @@ def test_listed_items_are_full_artifacts(reader, dataset):
     assert body["artifacts"] == [reader.show(SAMPLE, dataset["alpha"]["id"])]
     assert body["artifacts"][0]["display_type_name"] == "Sample Artifact"
     assert body["artifacts"][0]["__some_meta_information__"] == "ALPHA"
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("50\\%", {"50%"}),  # an escaped % is itself
+    ("50%", {"50%", "500", "50\\x"}),
+    ("a\\_b", {"a_b"}),
+    ("a_b", {"a_b", "aXb"}),
+    ("50\\\\x", {"50\\x"}),  # an escaped backslash
+])
+def test_like_escapes_with_backslash(user1, pattern, expected):
+    """``like`` takes ``\\`` as its escape character on every database (PostgreSQL's
+    default; SQLite has none unless told)."""
+    for number, value in enumerate(("50%", "500", "50\\x", "a_b", "aXb")):
+        user1.create(SAMPLE, name=f"n{number}", str1=value)
+    found = user1.list(SAMPLE, f"str1=like:{quote(pattern)}")
+    assert {a["str1"] for a in found["artifacts"]} == expected
+
+
+@pytest.mark.parametrize("pattern", ["a\\", "a\\\\\\", "\\"])
+def test_like_pattern_ending_in_a_lone_backslash_is_400(user1, pattern):
+    assert_bad_request(user1, f"str1=like:{pattern}")  # the helper percent-encodes

@@ -239,3 +239,32 @@ def test_an_error_that_leaves_the_body_unread_closes_the_connection(start_server
             assert listing.getheader("Connection") == "keep-alive"
     finally:
         connection.close()
+
+
+def test_malformed_chunked_bodies_are_400(start_server, tmp_path: Path):
+    """A chunked body that breaks HTTP's framing (gunicorn's reader raises) is the client's
+    fault: 400 with the JSON envelope, for JSON bodies and blob uploads alike."""
+    import socket
+
+    server = start_server(tmp_path / "chunks")
+    host, port = server.url.removeprefix("http://").split(":")
+    created = requests.post(f"{server.url}{SAMPLE}", json={"name": "chunks"}, headers=MEMBER,
+                            timeout=5).json()
+    head = "".join(f"{k}: {v}\r\n" for k, v in MEMBER.items())
+    targets = [("POST", SAMPLE, "application/json"),
+               ("PUT", f"{SAMPLE}/{created['id']}/blob", "text/plain")]
+    bodies = ["zz\r\nhello\r\n0\r\n\r\n", "-1\r\nhello\r\n0\r\n\r\n", "5\r\nhelloXX0\r\n\r\n"]
+    for method, path, content_type in targets:
+        for body in bodies:
+            wire = (f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{head}"
+                    f"Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n{body}")
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(wire.encode())
+                status, payload = _read_response(sock.makefile("rb"))
+            assert status == 400, (method, body, payload)
+            assert json.loads(payload)["error"]["type"] == "BadRequest"
+    shown = requests.get(f"{server.url}{SAMPLE}/{created['id']}", headers=MEMBER, timeout=5)
+    assert shown.json()["blob"] is None
+    assert requests.get(f"{server.url}{SAMPLE}", headers=MEMBER, timeout=5).json()[
+        "total_count"] == 1
+

@@ -26,7 +26,7 @@ _COMPARE = {
     "gte": lambda col, v: col >= v,
     "lt": lambda col, v: col < v,
     "lte": lambda col, v: col <= v,
-    "like": lambda col, v: col.like(v),
+    "like": lambda col, v: col.like(v, escape="\\"),  # PostgreSQL's default, made explicit
 }
 
 
