@@ -27,7 +27,7 @@ from glare_core import __version__
 from glare_core.api import artifacts, blobs, cors, docs, meta, quotas, schemas, transport
 from glare_core.api.errors import register_error_handlers
 from glare_core.api.fault import FaultWrapper
-from glare_core.api.keepalive import CloseAfterUnreadBody
+from glare_core.api.unread_body import CloseAfterUnreadBody
 from glare_core.auth.keystone import wrap_with_auth_token
 from glare_core.auth.policy import Policy, load_policy_file
 from glare_core.blobs.registry import StoreRegistry

@@ -98,7 +98,7 @@ def handle_http_exception(exc: HTTPException) -> Any:
 def handle_unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
-    if is_malformed_body(exc):
+    if is_refused_request(exc):  # raised from the body reader
         return error_response(BadRequest(f"The request body is malformed: {exc}"))
     log.exception("unexpected error in %s %s", request.method, request.path)
     err = GlareError("The server failed to process the request")
@@ -106,10 +106,12 @@ def handle_unexpected(exc: Exception) -> Any:
     return error_response(err)
 
 
-def is_malformed_body(exc: BaseException) -> bool:
-    """True for the server's verdict on the request body's framing (gunicorn raises its
-    ``gunicorn.http.errors`` from the body reader: a bad chunk size, a missing CRLF...)."""
-    return type(exc).__module__ == "gunicorn.http.errors"
+def is_refused_request(exc: BaseException) -> bool:
+    """True for gunicorn's verdicts on what the client sent (its ``gunicorn.http.errors``:
+    a bad request line or header, or, raised from the body reader while the app reads, a
+    bad chunk size or a missing CRLF). Errors in Glare's own response are not among them."""
+    return type(exc).__module__ == "gunicorn.http.errors" and not type(exc).__name__.startswith(
+        "InvalidResponse")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-from glare_core.api.errors import envelope
+from glare_core.api.errors import envelope, is_refused_request
 
 # What a client matches on (the contract's error types, or the nearest HTTP name).
 ERROR_TYPES = {
@@ -72,11 +72,5 @@ class GlareWorker(ThreadWorker):
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         # Requests gunicorn refuses say why in the exception; anything else is a failure
         # of the server, which must not leak details (gunicorn logs them).
-        message = str(exc) if _refused_request(exc) else SERVER_FAILED
+        message = str(exc) if is_refused_request(exc) else SERVER_FAILED
         super().handle_error(req, _JsonErrorSocket(client, message), addr, exc)
-
-
-def _refused_request(exc: BaseException) -> bool:
-    """True for gunicorn's own verdicts on a request (its ``gunicorn.http.errors``)."""
-    return type(exc).__module__ == "gunicorn.http.errors" and not type(exc).__name__.startswith(
-        "InvalidResponse")

@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 MAX_URL_LENGTH = 2048
 URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 MAX_CONTENT_TYPE_LENGTH = 255
+# type "/" subtype, each an HTTP token (RFC 9110 §8.3.1): what the download sends back.
+MEDIA_TYPE_SYNTAX = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+",
+                               re.IGNORECASE)
 FINISH_LOCK_WAIT = 30.0
 
 
@@ -110,6 +113,17 @@ def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) ->
     return spec
 
 
+def check_content_type(content_type: str) -> None:
+    """The blob's content type is stored and sent back as the download's Content-Type: a
+    ``type/subtype`` of at most 255 characters (the database column), or 400."""
+    if len(content_type) > MAX_CONTENT_TYPE_LENGTH:
+        raise BadRequest(f"The content type may be at most {MAX_CONTENT_TYPE_LENGTH} "
+                         "characters long")
+    if not MEDIA_TYPE_SYNTAX.fullmatch(content_type):
+        raise BadRequest(f"Content-Type {content_type!r} is not a media type "
+                         "(type/subtype, e.g. application/octet-stream)")
+
+
 def blob_at(record: Mapping[str, Any], spec: FieldSpec, blob_key: str | None) -> dict | None:
     value = record.get(spec.name)
     if spec.kind == "Folder":
@@ -150,9 +164,7 @@ class BlobService:
         content_length: int | None,
     ) -> dict[str, Any]:
         """Stream ``body`` into the blob at field/key; return the saved artifact."""
-        if len(content_type) > MAX_CONTENT_TYPE_LENGTH:
-            raise BadRequest(f"The content type may be at most {MAX_CONTENT_TYPE_LENGTH} "
-                             "characters long")
+        check_content_type(content_type)
         with self._locked_target(context, type_name, artifact_id, field_name, blob_key,
                                  "artifact:upload") as target:
             artifact_type, data_api, record, spec = target

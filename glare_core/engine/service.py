@@ -435,12 +435,12 @@ class ArtifactService:
             for data_api, names in groups
             for record in _every_page(data_api, replace(query, type_names=tuple(names)))
         ]
-        newest: dict[str, tuple] = {}
-        for record in candidates:
-            key = versions.sort_key(record["version"])
+        keys = [versions.sort_key(record["version"]) for record in candidates]
+        newest: dict[str, str] = {}
+        for record, key in zip(candidates, keys, strict=True):
             newest[record["name"]] = max(newest.get(record["name"], key), key)
         latest = sorted(
-            (r for r in candidates if versions.sort_key(r["version"]) == newest[r["name"]]),
+            (r for r, key in zip(candidates, keys, strict=True) if key == newest[r["name"]]),
             key=functools.cmp_to_key(functools.partial(compare_records, query.sort)),
         )
         total = len(latest)

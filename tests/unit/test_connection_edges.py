@@ -1,5 +1,5 @@
 """What the server says about its connection at the edges: error responses to requests
-whose body was left unread close the connection (``api/keepalive.py``), and gunicorn's
+whose body was left unread close the connection (``api/unread_body.py``), and gunicorn's
 own error pages are rewritten as JSON envelopes (``api/gunicorn_worker.py``)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from glare_core.api.gunicorn_worker import _JsonErrorSocket, json_error_response
-from glare_core.api.keepalive import CloseAfterUnreadBody, body_left_unread
+from glare_core.api.unread_body import CloseAfterUnreadBody, body_left_unread
 
 
 def gunicorn_like_input(remaining: int) -> SimpleNamespace:
