@@ -21,7 +21,6 @@ from typing import Any
 
 import swagger_ui_bundle
 from flask import Flask
-from flask_smorest import Api
 
 from glare_core import __version__
 from glare_core.api import artifacts, blobs, cors, docs, meta, quotas, schemas, transport
@@ -175,7 +174,7 @@ def create_app(
     state.schemas = {name: type_schema(t) for name, t in registry.items()}
     state.schemas["all"] = type_schema(registry.all_type)  # type: ignore[arg-type]
 
-    api = Api(app)
+    api = docs.GlareApi(app)
     docs.register_components(api, registry)
     for blueprint in (meta.blp, schemas.blp, artifacts.blp, blobs.blp, quotas.blp):
         api.register_blueprint(blueprint)

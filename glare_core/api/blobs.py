@@ -81,7 +81,8 @@ def _artifact_response(type_name: str, record: dict) -> Response:
     return response
 
 
-@blp.route("/artifacts/<type_name>/<artifact_id>/<path:blob_path>")
+@blp.route("/artifacts/<type_name>/<artifact_id>/<path:blob_path>",
+           parameters=[docs.BLOB_PATH])
 class BlobData(MethodView):
     @blp.doc(**docs.download_doc())
     def get(self, type_name: str, artifact_id: str, blob_path: str) -> Any:

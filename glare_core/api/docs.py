@@ -1,36 +1,56 @@
 """OpenAPI documentation of the generic routes (request bodies, parameters, responses).
 
 Artifact bodies depend on the type, so each enabled type's marshmallow schema is
-registered as a component (``<type>Artifact``) and the generic routes refer to them.
+registered as a component (``<type>Artifact``) and the generic ``Artifact`` body is any
+one of them. Callers authenticate with headers, described as security schemes so that
+the browsable UI (``/-/api/docs``) can send them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask_smorest import Api
 
 from glare_core.types.registry import TypeRegistry
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "The error envelope every failed request returns.",
-    "properties": {
-        "code": {"type": "integer"},
-        "title": {"type": "string"},
-        "explanation": {"type": "string"},
-        "error": {
-            "type": "object",
-            "properties": {"message": {"type": "string"}, "type": {"type": "string"}},
-        },
-    },
-    "required": ["code", "title", "explanation", "error"],
+
+class ErrorDetailSchema(ma.Schema):
+    message = ma.fields.String(metadata={"description": "What went wrong."})
+    type = ma.fields.String(metadata={"description": "The error's class, e.g. BadRequest."})
+
+
+class GlareErrorSchema(ma.Schema):
+    """The error envelope every failed request returns (documented as ``GlareError``)."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "The HTTP status."})
+    title = ma.fields.String(required=True, metadata={"description": "The status phrase."})
+    explanation = ma.fields.String(required=True, metadata={"description": "The message."})
+    error = ma.fields.Nested(ErrorDetailSchema, required=True)
+
+
+class GlareApi(Api):
+    """flask-smorest's Api documenting Glare's error envelope as every default response."""
+
+    ERROR_SCHEMA = GlareErrorSchema
+
+
+# Identity: a token (Keystone, or "user:project:roles" with trusted-auth), or the headers
+# an authenticating proxy sets (noauth). All four headers together make one requirement.
+IDENTITY_HEADERS = {
+    "identityStatus": ("X-Identity-Status", "'Confirmed' (noauth: set by the proxy)."),
+    "projectId": ("X-Project-Id", "The caller's project (noauth)."),
+    "userId": ("X-User-Id", "The caller's user id (noauth)."),
+    "roles": ("X-Roles", "Comma-separated roles, e.g. member or admin (noauth)."),
 }
-ARTIFACT_SCHEMA = {
-    "type": "object",
-    "description": "An artifact: the base fields plus the fields of its type.",
-    "additionalProperties": True,
+SECURITY_SCHEMES = {
+    "authToken": {"type": "apiKey", "in": "header", "name": "X-Auth-Token",
+                  "description": "Keystone token, or user:project:roles with trusted-auth."},
+    **{name: {"type": "apiKey", "in": "header", "name": header, "description": text}
+       for name, (header, text) in IDENTITY_HEADERS.items()},
 }
+SECURITY = [{"authToken": []}, {name: [] for name in IDENTITY_HEADERS}]
 PATCH_SCHEMA = {
     "type": "array",
     "description": "RFC 6902 operations; status and visibility change the lifecycle.",
@@ -67,6 +87,14 @@ def _json(schema: dict[str, Any], media: str = "application/json") -> dict[str, 
     return {"content": {media: {"schema": schema}}}
 
 
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": False, "schema": {"type": "string"},
+            "description": description}
+
+
+IF_NONE_MATCH = _header("If-None-Match", "ETags held by the client: 304 when one matches.")
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): {"description": "Error", **_json(_ref("GlareError"))} for code in codes}
 
@@ -97,7 +125,8 @@ def create_doc() -> dict[str, Any]:
 
 
 def show_doc() -> dict[str, Any]:
-    return {"responses": {"200": {"description": "The artifact", **_json(_ref("Artifact"))},
+    return {"parameters": [IF_NONE_MATCH],
+            "responses": {"200": {"description": "The artifact", **_json(_ref("Artifact"))},
                           "304": {"description": "Not modified (If-None-Match)"},
                           **_errors(400, 401, 404)}}
 
@@ -135,7 +164,11 @@ def upload_doc() -> dict[str, Any]:
 
 
 def download_doc() -> dict[str, Any]:
-    return {"responses": {
+    return {"parameters": [
+        _header("Range", "One byte range, bytes=first-[last] or bytes=-suffix: 206 or 416."),
+        IF_NONE_MATCH,
+    ],
+        "responses": {
         "200": {"description": "The data",
                 "content": {"application/octet-stream": {"schema": {"type": "string",
                                                                     "format": "binary"}}}},
@@ -185,16 +218,46 @@ def schemas_doc() -> dict[str, Any]:
                           **_errors(401, 403, 404)}}
 
 
+BLOB_PATH = {
+    "in": "path", "name": "blob_path", "required": True, "schema": {"type": "string"},
+    "description": "A blob field's name, or a folder field's name, '/', and a key; "
+                   "keys may themselves contain '/' (they are sent as they are, not "
+                   "percent-encoded).",
+}
+
+
 def register_components(api: Api, registry: TypeRegistry) -> None:
-    """Add the shared schemas and one component per enabled type to the OpenAPI spec."""
-    components = api.spec.components
-    components.schema("GlareError", ERROR_SCHEMA)
-    components.schema("Artifact", ARTIFACT_SCHEMA)
-    components.schema("ArtifactPatch", PATCH_SCHEMA)
-    components.schema("ArtifactList", LIST_SCHEMA)
+    """Add the shared schemas, one component per enabled type and the security schemes."""
+    api.ma_plugin.converter.add_attribute_function(_no_null_default_unless_nullable)
+    spec = api.spec
+    for name, scheme in SECURITY_SCHEMES.items():
+        spec.components.security_scheme(name, scheme)
+    spec.options["security"] = SECURITY
+    type_refs = []
     seen: set[type] = set()
     for artifact_type in [*registry.values(), registry.all_type]:
         schema = type(artifact_type).schema
         if schema not in seen:  # types may share a schema class; apispec wants it once
             seen.add(schema)
-            components.schema(f"{artifact_type.type_name}Artifact", schema=schema)
+            name = f"{artifact_type.type_name}Artifact"
+            spec.components.schema(name, schema=schema)
+            # A type's output hook may add keys of its own (the sample type does), so the
+            # component describes the fields without closing the object.
+            spec.components.schemas[name]["additionalProperties"] = True
+            type_refs.append(_ref(name))
+    spec.components.schema("Artifact", {
+        "description": "An artifact: the base fields plus the fields of its type "
+                       "(GET /schemas/{type_name} has each type's JSON-Schema).",
+        "anyOf": type_refs,
+    })
+    spec.components.schema("ArtifactPatch", PATCH_SCHEMA)
+    spec.components.schema("ArtifactList", LIST_SCHEMA)
+
+
+def _no_null_default_unless_nullable(converter: Any, field: ma.fields.Field,
+                                     ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Field metadata carries Glare's ``default``; ``null`` is no default for a field
+    that cannot be null (the server fills it in), and OpenAPI 3.0 refuses it there."""
+    if ret.get("default", ...) is None and not ret.get("nullable"):
+        del ret["default"]
+    return {}

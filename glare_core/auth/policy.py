@@ -9,6 +9,8 @@ operator's policy file (YAML or JSON, ``GLARE_POLICY_FILE``) overrides any of th
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from oslo_policy import policy as oslo_policy
 
 from glare_core.auth.context import RequestContext
 from glare_core.errors import PolicyException, StartupError
+
+LOG = logging.getLogger("glare.policy")
 
 _PUBLIC = "'public':%(visibility)s"
 _DEACTIVATED = "'deactivated':%(status)s"
@@ -97,6 +101,9 @@ class Policy:
         self.defaults.update(extra_defaults or {})
         self.rules = dict(self.defaults)
         self.rules.update(overrides or {})
+        if unused := self.unused_file_rules():
+            LOG.warning("The policy file defines rules that no action checks and no rule "
+                        "refers to (a typo?): %s", ", ".join(unused))
         conf = cfg.ConfigOpts()
         conf([], project="glare", default_config_files=[], default_config_dirs=[])
         self._enforcer = oslo_policy.Enforcer(conf, use_conf=False)
@@ -105,6 +112,22 @@ class Policy:
         except Exception as exc:  # oslo raises several types for bad syntax
             raise StartupError(f"Invalid policy rule: {exc}") from exc
         self._enforcer.set_rules(parsed, overwrite=True, use_conf=False)
+
+    def origin(self, name: str) -> str:
+        """Where rule ``name`` comes from, for ``glare-manage policy``."""
+        if name in DEFAULT_RULES:
+            return DEFAULT_RULES[name][1]
+        if name in self.defaults:
+            return "added by a plugin"
+        return "from the policy file only"
+
+    def unused_file_rules(self) -> list[str]:
+        """Rules only the policy file has that nothing uses: neither an action of Glare or
+        a plugin, nor referred to as ``rule:<name>`` by another rule."""
+        referred = {match for rule in self.rules.values()
+                    for match in re.findall(r"rule:([\w:.\-]+)", rule)}
+        return sorted(name for name in self.rules
+                      if name not in self.defaults and name not in referred)
 
     def check(self, action: str, target: Mapping[str, Any], context: RequestContext) -> bool:
         """True if ``context`` may perform ``action`` on ``target``."""

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import Config
 
 from glare_core.app import create_app
 from glare_core.data.migrations import ensure_schema
@@ -75,19 +76,28 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    GlareServer(
-        app,
-        {
-            "bind": f"{config['GLARE_HOST']}:{config['GLARE_PORT']}",
-            "workers": config["GLARE_WORKERS"],
-            "threads": config["GLARE_THREADS"],
-            "worker_class": "glare_core.api.gunicorn_worker.GlareWorker",
-            "timeout": 300,
-            "accesslog": "-",
-            "loglevel": config["GLARE_LOG_LEVEL"].lower(),
-        },
-    ).run()
+    GlareServer(app, gunicorn_options(config)).run()
     return 0
+
+
+def gunicorn_options(config: Any) -> dict[str, Any]:
+    """The gunicorn settings ``glare-api`` runs with, for the app's ``config``."""
+    options: dict[str, Any] = {
+        "bind": f"{config['GLARE_HOST']}:{config['GLARE_PORT']}",
+        "workers": config["GLARE_WORKERS"],
+        "threads": config["GLARE_THREADS"],
+        "worker_class": "glare_core.api.gunicorn_worker.GlareWorker",
+        "timeout": 300,
+        "accesslog": "-",
+        "loglevel": config["GLARE_LOG_LEVEL"].lower(),
+    }
+    # gunicorn 25.1+ opens a control socket at one path per user, whatever the port
+    # ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): every server on a host
+    # would claim the same socket, the last one started answering for all. glare-api
+    # uses none; older gunicorns have no such setting.
+    if "control_socket_disable" in Config().settings:
+        options["control_socket_disable"] = True
+    return options
 
 
 if __name__ == "__main__":

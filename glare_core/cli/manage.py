@@ -1,14 +1,17 @@
 """``glare-manage``: operator commands (database migrations, scrubbing, policy, plugins).
 
-Settings come from ``--config`` / ``GLARE_CONFIG_FILE`` and ``GLARE_*`` variables, as for
-the server.
+Settings come from ``--config`` / ``GLARE_CONFIG_FILE``, ``--data-dir`` /
+``GLARE_DATA_DIR`` and the other ``GLARE_*`` variables, as for the server.
+``glare-scrubber`` is ``glare-manage scrub`` as a command of its own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -17,7 +20,6 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from glare_core.app import create_app
-from glare_core.auth.policy import DEFAULT_RULES
 from glare_core.data.migrations import current_revisions, migrations_directory
 from glare_core.data.migrations import upgrade as upgrade_all
 from glare_core.engine.scrubber import scrub as scrub_deleted
@@ -28,20 +30,33 @@ def _make_app() -> Any:
     return create_app()
 
 
+def _to_environment(variable: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """A click callback that hands an option's value to the settings as ``variable``."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value:
+            os.environ[variable] = value
+
+    return callback
+
+
+def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config`` and ``--data-dir``, read before the app is built (as glare-api's)."""
+    command = click.option(
+        "--data-dir", expose_value=False, is_eager=True,
+        help="Folder of the SQLite database and blobs (or set GLARE_DATA_DIR).",
+        callback=_to_environment("GLARE_DATA_DIR"))(command)
+    return click.option(
+        "--config", expose_value=False, is_eager=True,
+        help="TOML config file (or set GLARE_CONFIG_FILE).",
+        callback=_to_environment("GLARE_CONFIG_FILE"))(command)
+
+
 @click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False,
              add_version_option=False)
-@click.option("--config", envvar="GLARE_CONFIG_FILE", expose_value=False, is_eager=True,
-              help="TOML config file (or set GLARE_CONFIG_FILE).",
-              callback=lambda ctx, param, value: _set_config(value))
+@settings_options
 def cli() -> None:
     """Glare operator commands."""
-
-
-def _set_config(value: str | None) -> None:
-    import os
-
-    if value:
-        os.environ["GLARE_CONFIG_FILE"] = value
 
 
 @cli.group()
@@ -88,15 +103,40 @@ def revision(message: str) -> None:
     flask_migrate.migrate(directory=migrations_directory(), message=message)
 
 
+def scrub_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The scrubber's own options, shared by ``glare-manage scrub`` and ``glare-scrubber``."""
+    for option in reversed((
+        click.option("--daemon", is_flag=True,
+                     help="Keep running, scrubbing every --wakeup-time."),
+        click.option("--wakeup-time", default=300.0, show_default=True,
+                     help="Seconds between runs."),
+        click.option("--scrub-time", default=0.0, show_default=True,
+                     help="Only scrub artifacts deleted at least this many seconds ago."),
+        click.option("--pool-size", default=1, show_default=True,
+                     help="Artifacts purged in parallel."),
+    )):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@click.option("--daemon", is_flag=True, help="Keep running, scrubbing every --wakeup-time.")
-@click.option("--wakeup-time", default=300.0, show_default=True, help="Seconds between runs.")
-@click.option("--scrub-time", default=0.0, show_default=True,
-              help="Only scrub artifacts deleted at least this many seconds ago.")
-@click.option("--pool-size", default=1, show_default=True, help="Artifacts purged in parallel.")
+@scrub_options
 @with_appcontext
 def scrub(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
     """Remove artifacts left in status 'deleted' by delayed delete (and their blobs)."""
+    run_scrubber(daemon, wakeup_time, scrub_time, pool_size)
+
+
+@click.command()
+@settings_options
+@scrub_options
+def scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
+    """Remove artifacts left in status 'deleted' by delayed delete (and their blobs)."""
+    with _make_app().app_context():
+        run_scrubber(daemon, wakeup_time, scrub_time, pool_size)
+
+
+def run_scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
     state = current_app.extensions["glare"]
     while True:
         removed = scrub_deleted(state.service, blobs=state.blobs, scrub_time=scrub_time,
@@ -111,10 +151,9 @@ def scrub(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -
 @with_appcontext
 def policy() -> None:
     """Print the effective policy rules (defaults merged with the policy file) as YAML."""
-    rules = current_app.extensions["glare"].policy.rules
-    for name, rule in rules.items():
-        help_text = DEFAULT_RULES.get(name, ("", "added by a plugin"))[1]
-        click.echo(f"# {help_text}")
+    policy = current_app.extensions["glare"].policy
+    for name, rule in policy.rules.items():
+        click.echo(f"# {policy.origin(name)}")
         click.echo(f"{json.dumps(name)}: {json.dumps(rule)}")
 
 
@@ -131,15 +170,18 @@ def plugins() -> None:
 
 
 def main() -> int:
-    try:
-        cli.main(prog_name="glare-manage")
-    except StartupError as exc:
-        print(f"glare-manage: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return _run(cli, "glare-manage")
 
 
 def scrubber_main() -> int:
-    """``glare-scrubber``: same as ``glare-manage scrub``."""
-    sys.argv = ["glare-manage", "scrub", *sys.argv[1:]]
-    return main()
+    """``glare-scrubber``: ``glare-manage scrub`` with the settings options of its own."""
+    return _run(scrubber, "glare-scrubber")
+
+
+def _run(command: click.Command, name: str) -> int:
+    try:
+        command.main(prog_name=name)
+    except StartupError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    return 0

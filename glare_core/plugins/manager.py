@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as md
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ import pluggy
 from glare_core.errors import StartupError
 from glare_core.plugins import hookspecs
 
+LOG = logging.getLogger("glare.plugins")
 ENTRY_POINT_GROUP = "glare.plugins"
 DEFAULT_PLUGINS = (
     "glare_core.plugins.type_dispatch",
@@ -73,8 +75,10 @@ def _load_entry_points(
     pm: pluggy.PluginManager, enabled: Iterable[str] | None, disabled: set[str]
 ) -> list[PluginInfo]:
     allow = set(enabled) if enabled is not None else None
+    entry_points = sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+    _check_names(allow, disabled, {ep.name for ep in entry_points})
     infos = []
-    for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    for ep in entry_points:
         if ep.name in disabled or (allow is not None and ep.name not in allow):
             continue
         if pm.get_plugin(ep.name) is not None:
@@ -99,6 +103,20 @@ def _load_entry_points(
             PluginInfo(ep.name, dist.name if dist else None, dist.version if dist else None, False)
         )
     return infos
+
+
+def _check_names(enabled: set[str] | None, disabled: set[str], installed: set[str]) -> None:
+    """A plugin enabled by name must be installed (else the start-up stops, as for enabled
+    types); a disabled name that matches nothing is only worth a warning (a config shared
+    by hosts with different plugins), but it is often a typo."""
+    if enabled is not None and (missing := sorted(enabled - installed)):
+        raise StartupError(
+            f"Enabled plugins {missing} are not installed (installed: "
+            f"{', '.join(sorted(installed)) or 'none'}); check GLARE_ENABLED_PLUGINS"
+        )
+    if unknown := sorted(disabled - installed):
+        LOG.warning("GLARE_DISABLED_PLUGINS names plugins that are not installed: %s "
+                    "(installed: %s)", ", ".join(unknown), ", ".join(sorted(installed)))
 
 
 def _core_version() -> str:

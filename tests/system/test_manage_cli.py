@@ -30,9 +30,27 @@ def test_db_upgrade_then_current(tmp_path):
     assert "needs upgrade" not in run("db", "current", env=env)
 
 
+def test_data_dir_option_picks_the_database(tmp_path):
+    """``--data-dir`` works as for glare-api; it wins over GLARE_DATA_DIR."""
+    chosen, other = tmp_path / "chosen", tmp_path / "other"
+    upgraded = run("--data-dir", str(chosen), "db", "upgrade",
+                   env={"GLARE_DATA_DIR": str(other)})
+    assert "(up to date)" in upgraded
+    assert (chosen / "glare.db").exists()
+    assert not (other / "glare.db").exists()
+    assert "needs upgrade" not in run("--data-dir", str(chosen), "db", "current")
+
+
+def test_scrubber_help_names_its_own_command():
+    printed = run("--help", command=SCRUBBER)
+    assert printed.startswith("Usage: glare-scrubber [OPTIONS]")
+    assert "--data-dir" in printed and "--config" in printed and "--daemon" in printed
+
+
 def test_policy_prints_effective_rules_with_overrides(tmp_path):
     policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text(yaml.safe_dump({"artifact:publish": "role:publisher"}))
+    policy_file.write_text(yaml.safe_dump({
+        "artifact:publish": "role:publisher or rule:auditor", "auditor": "role:auditor"}))
     config = tmp_path / "glare.toml"
     config.write_text(f'data_dir = "{tmp_path}"\npolicy_file = "{policy_file}"\n')
     printed = run("--config", str(config), "policy")
@@ -41,7 +59,8 @@ def test_policy_prints_effective_rules_with_overrides(tmp_path):
         if not line.startswith("#"):
             name, _, rule = line.partition(": ")
             rules[json.loads(name)] = json.loads(rule)
-    assert rules["artifact:publish"] == "role:publisher"
+    assert rules["artifact:publish"] == "role:publisher or rule:auditor"
+    assert '# from the policy file only\n"auditor": "role:auditor"' in printed
     assert rules["artifact:deactivate"] == "rule:context_is_admin"
     assert rules["context_is_admin"] == "role:admin"
     assert "# Create an artifact" in printed
@@ -72,7 +91,10 @@ def test_scrubber_removes_delayed_deletes(start_server, tmp_path):
         "status"] == "deleted"
     blobs = data / "blobs"
     assert len([p for p in blobs.rglob("*") if p.is_file()]) == 1
-    printed = run(env={"GLARE_DATA_DIR": str(data), **env}, command=SCRUBBER)
+    # Settings as options: the data folder on the command line, the rest in a config file.
+    config = tmp_path / "scrubber.toml"
+    config.write_text("delayed_delete = true\n")
+    printed = run("--config", str(config), "--data-dir", str(data), command=SCRUBBER)
     assert printed.strip() == "scrubbed 1 artifact(s)"
     assert requests.get(f"{url}/{gone['id']}", headers=MEMBER, timeout=10).status_code == 404
     assert requests.get(f"{url}/{keep['id']}", headers=MEMBER, timeout=10).json()[

@@ -268,3 +268,19 @@ def test_malformed_chunked_bodies_are_400(start_server, tmp_path: Path):
     assert requests.get(f"{server.url}{SAMPLE}", headers=MEMBER, timeout=5).json()[
         "total_count"] == 1
 
+
+
+def test_servers_open_no_shared_control_socket(start_server, tmp_path: Path) -> None:
+    """gunicorn 25.1+ opens a control socket at one path per user whatever the port;
+    two Glare servers on one host must not fight over it (glare-api opens none)."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    env = {"XDG_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path / "home")}
+    first = start_server(tmp_path / "one", env=env)
+    second = start_server(tmp_path / "two", env=env)
+    for server in (first, second):
+        assert requests.get(f"{server.url}/healthcheck", timeout=5).text == "OK"
+    assert list(runtime.iterdir()) == []
+    assert not (tmp_path / "home" / ".gunicorn").exists()
+    for server in (first, second):
+        assert "control socket" not in server.log_path.read_text().lower()

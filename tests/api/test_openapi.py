@@ -1,0 +1,106 @@
+"""The OpenAPI document: valid OpenAPI 3.0, and true to what the server really sends.
+
+Clients generated from the document, and the browsable UI, rely on it: every type's
+component must accept that type's real artifacts, the documented error envelope must be
+the one errors really have, and the identity headers must be declared so "Try it out"
+can send them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import glare_heat
+import glare_images
+import glare_murano
+import glare_sample_artifact
+import glare_secrets
+import glare_tosca
+import pytest
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import OpenAPIV30SpecValidator
+
+ALL_PLUGINS = [glare_sample_artifact, glare_images, glare_heat, glare_tosca, glare_murano,
+               glare_secrets]
+
+
+@pytest.fixture
+def glare_plugins() -> list[Any]:
+    return ALL_PLUGINS
+
+
+@pytest.fixture
+def spec(glare_app) -> dict[str, Any]:
+    response = glare_app.test_client().get("/-/api/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def conforms(spec: dict[str, Any], component: str, instance: Any) -> list[str]:
+    """Messages of every way ``instance`` breaks ``#/components/schemas/<component>``."""
+    schema = {"$ref": f"#/components/schemas/{component}", "components": spec["components"]}
+    return [error.message for error in OAS30Validator(schema).iter_errors(instance)]
+
+
+def test_the_document_is_valid_openapi_3_0(spec):
+    errors = [error.message for error in OpenAPIV30SpecValidator(spec).iter_errors()]
+    assert errors == []
+
+
+def test_every_types_component_accepts_its_real_artifacts(spec, user1):
+    types = [name for name in user1.get("/schemas").get_json()["schemas"] if name != "all"]
+    assert {"images", "heat_templates", "murano_packages", "sample_artifact"} <= set(types)
+    for type_name in types:
+        created = user1.post(f"/artifacts/{type_name}", {"name": f"doc-{type_name}"})
+        assert created.status_code == 201, created.get_json()
+        artifact = user1.get(f"/artifacts/{type_name}/{created.get_json()['id']}").get_json()
+        assert conforms(spec, f"{type_name}Artifact", artifact) == [], type_name
+        assert conforms(spec, "Artifact", artifact) == []
+        listed = user1.get(f"/artifacts/{type_name}").get_json()
+        assert conforms(spec, "ArtifactList", listed) == []
+
+
+def test_a_components_properties_are_checked(spec):
+    """The check above has teeth: a wrong value for a documented property is caught."""
+    assert conforms(spec, "imagesArtifact", {"name": 5, "min_ram": "lots"}) != []
+
+
+@pytest.mark.parametrize("method, path, kwargs, status", [
+    ("GET", "/artifacts/no_such_type", {}, 404),
+    ("POST", "/artifacts/sample_artifact", {"data": b"{", "content_type": "application/json"},
+     400),
+    ("PATCH", "/artifacts/sample_artifact/00000000-0000-0000-0000-000000000000",
+     {"json_body": []}, 415),
+])
+def test_the_documented_error_envelope_is_the_real_one(spec, user1, method, path, kwargs,
+                                                       status):
+    response = user1.request(method, path, **kwargs)
+    assert response.status_code == status
+    assert conforms(spec, "GlareError", response.get_json()) == []
+    default = spec["paths"]["/artifacts/{type_name}"]["get"]["responses"]["default"]
+    assert default == {"$ref": "#/components/responses/DEFAULT_ERROR"}
+    content = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/GlareError"}
+
+
+def test_identity_headers_are_declared_for_try_it_out(spec, anonymous):
+    schemes = spec["components"]["securitySchemes"]
+    by_name = {scheme["name"]: name for name, scheme in schemes.items()}
+    assert set(by_name) == {"X-Auth-Token", "X-Identity-Status", "X-Project-Id", "X-User-Id",
+                            "X-Roles"}
+    noauth = next(req for req in spec["security"] if "X-Auth-Token" not in
+                  {schemes[name]["name"] for name in req})
+    headers = {schemes[name]["name"]: value for name, value in zip(
+        noauth, ("Confirmed", "p1", "u1", "member"), strict=True)}
+    # The requirement's headers, in the documented order, are exactly what a call needs.
+    assert list(headers) == ["X-Identity-Status", "X-Project-Id", "X-User-Id", "X-Roles"]
+    assert anonymous.get("/-/plugins").status_code == 401
+    assert anonymous.get("/-/plugins", headers=headers).status_code == 200
+
+
+def test_download_documents_range_and_conditional_headers(spec):
+    blob_path = spec["paths"]["/artifacts/{type_name}/{artifact_id}/{blob_path}"]
+    headers = {p["name"] for p in blob_path["get"]["parameters"] if p["in"] == "header"}
+    assert headers == {"Range", "If-None-Match"}
+    path_param = next(p for p in blob_path["parameters"] if p["name"] == "blob_path")
+    assert "'/'" in path_param["description"]
