@@ -65,6 +65,16 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url, **options)
         self._writer = self.engine.execution_options(glare_write=True)
+        self._reader = self.engine
+        if self.dialect == "postgresql":
+            # One snapshot for every statement of a read: an artifact is assembled from
+            # several queries (row, properties, blobs; a page and its count), and under
+            # READ COMMITTED each would see the commits made in between: a GET could show
+            # half of one PATCH, or an artifact emptied by a DELETE. Read-only
+            # REPEATABLE READ transactions never fail to serialize. (SQLite's read
+            # transactions are snapshots already.)
+            self._reader = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True)
 
     @property
     def dialect(self) -> str:
@@ -72,8 +82,9 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reads (one deferred transaction, rolled back at the end)."""
-        with _refused_values_are_bad_requests(), self.engine.connect() as conn:
+        """A connection for reads: one transaction, one snapshot of the database for all
+        its statements, rolled back at the end."""
+        with _refused_values_are_bad_requests(), self._reader.connect() as conn:
             yield conn
 
     @contextlib.contextmanager

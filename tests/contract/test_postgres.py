@@ -161,3 +161,71 @@ def test_blob_roundtrip_with_the_database_store(postgres_schema, tmp_path, glare
     assert ranged.data == data[1048570:1048581]
     client.update("sample_artifact", artifact["id"], replace("/description", "x"))
     app.extensions["glare"].database.dispose()
+
+
+class CommitBetweenStatements:
+    """Runs ``write`` on other connections right after the first statement of the next
+    read that selects from ``table``: a commit landing in the middle of that read."""
+
+    def __init__(self, engine: sa.Engine, table: str, write) -> None:
+        self.engine, self.table, self.write = engine, table, write
+        self.fired = False
+        sa.event.listen(engine, "after_cursor_execute", self)
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not self.fired and statement.lstrip().upper().startswith("SELECT") and (
+                f"FROM {self.table}" in statement):
+            self.fired = True
+            self.write()
+
+    def remove(self) -> None:
+        sa.event.remove(self.engine, "after_cursor_execute", self)
+
+
+def test_a_get_sees_one_snapshot(postgres_app, client):
+    """An artifact is read with several queries (its row, then its properties and blobs).
+    A PATCH committed between them must not show half-applied: the base field from
+    before it with the type field from after it."""
+    artifact = client.create("sample_artifact", name="snap", description="v1", int1=1)
+    url = f"/artifacts/sample_artifact/{artifact['id']}"
+    state = postgres_app.extensions["glare"]
+
+    def patch() -> None:
+        response = GlareClient(postgres_app.test_client()).patch(url, [
+            replace("/description", "v2"), replace("/int1", 2)])
+        assert response.status_code == 200
+
+    interloper = CommitBetweenStatements(state.database.engine, "glare_artifacts", patch)
+    try:
+        seen = state.data_apis["sample_artifact"].get(artifact["id"])
+    finally:
+        interloper.remove()
+    assert interloper.fired
+    assert (seen["description"], seen["int1"]) == ("v1", 1)
+    now = client.show("sample_artifact", artifact["id"])
+    assert (now["description"], now["int1"]) == ("v2", 2)
+
+
+def test_a_listing_counts_what_it_returns(postgres_app, client):
+    """A page and its total_count come from one snapshot, even when a PATCH that moves
+    an artifact out of the filter commits between the two queries."""
+    first = client.create("sample_artifact", name="hot-1", tags=["hot"])
+    client.create("sample_artifact", name="hot-2", tags=["hot"])
+    state = postgres_app.extensions["glare"]
+
+    def untag() -> None:
+        response = GlareClient(postgres_app.test_client()).patch(
+            f"/artifacts/sample_artifact/{first['id']}", [replace("/tags", [])])
+        assert response.status_code == 200
+
+    interloper = CommitBetweenStatements(state.database.engine, "glare_artifacts", untag)
+    try:
+        listed = client.get("/artifacts/sample_artifact?tags=hot&sort=name:asc").get_json()
+    finally:
+        interloper.remove()
+    assert interloper.fired
+    names = [a["name"] for a in listed["artifacts"]]
+    assert (names, listed["total_count"]) == (["hot-1", "hot-2"], 2)
+    assert all("hot" in a["tags"] for a in listed["artifacts"])
+    after = client.get("/artifacts/sample_artifact?tags=hot").get_json()
+    assert [a["name"] for a in after["artifacts"]] == ["hot-2"]
