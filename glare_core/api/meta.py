@@ -18,6 +18,7 @@ blp = Blueprint("meta", __name__, description="Service information.")
 
 @blp.route("/", endpoint="root")
 @blp.route("/versions", endpoint="versions")
+@blp.doc(security=[])  # no identity needed
 def versions() -> Any:
     """The supported API versions (300 Multiple Choices)"""
     body = versions_document(current_app.config.get("GLARE_PUBLIC_ENDPOINT"))
@@ -25,6 +26,7 @@ def versions() -> Any:
 
 
 @blp.route("/healthcheck", endpoint="healthcheck")
+@blp.doc(security=[])
 def healthcheck() -> Any:
     """Liveness: 200 OK, or 503 while the operator's disable file exists"""
     disable_file = current_app.config.get("GLARE_HEALTHCHECK_DISABLE_FILE")

@@ -98,6 +98,13 @@ def test_identity_headers_are_declared_for_try_it_out(spec, anonymous):
     assert anonymous.get("/-/plugins", headers=headers).status_code == 200
 
 
+def test_routes_anyone_may_call_ask_for_no_identity(spec, anonymous):
+    for path in ("/healthcheck", "/versions"):
+        assert spec["paths"][path]["get"]["security"] == []
+        assert anonymous.get(path).status_code in (200, 300)
+    assert "security" not in spec["paths"]["/-/plugins"]["get"]  # the global requirement
+
+
 def test_download_documents_range_and_conditional_headers(spec):
     blob_path = spec["paths"]["/artifacts/{type_name}/{artifact_id}/{blob_path}"]
     headers = {p["name"] for p in blob_path["get"]["parameters"] if p["in"] == "header"}
