@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.urls import iri_to_uri
 
 from glare_core.api import docs
 from glare_core.api.bodies import read_json
@@ -22,7 +23,7 @@ from glare_core.blobs.base import CHUNK_SIZE, FileRange
 from glare_core.blobs.streams import request_body
 from glare_core.engine.blobs import BlobService, Download
 from glare_core.engine.service import revision_tag
-from glare_core.errors import BadRequest, RangeNotSatisfiable
+from glare_core.errors import BadRequest, Conflict, RangeNotSatisfiable
 
 blp = Blueprint("blobs", __name__, description="Blob data of artifacts.")
 
@@ -151,8 +152,15 @@ def entity_tag(blob: dict) -> str | None:
 def download_response(download: Download) -> Response:
     blob = download.blob
     if download.redirect is not None:
+        try:
+            # What werkzeug would do when sending the header, done here so that a URL
+            # stored before locations were checked fails as a clear 409, not a 5xx.
+            location = iri_to_uri(download.redirect)
+        except ValueError:
+            raise Conflict("This blob's external location is not a valid URL; delete the "
+                           "location and add a correct one") from None
         response = Response(b"", status=301, content_type="application/json")
-        response.headers["Location"] = download.redirect
+        response.headers["Location"] = location
         response.headers.update(checksum_headers(blob))
         return response
     size = download.size

@@ -3,6 +3,7 @@ authentication into a RequestContext, and the contract's transport rules."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, current_app, g, request
@@ -19,8 +20,17 @@ UNVERSIONED_ENDPOINTS = frozenset({"meta.root", "meta.versions", "meta.healthche
 HEAD_ENDPOINTS: set[str] = set()
 
 
+CLIENT_REQUEST_ID = re.compile(
+    r"(req-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
 def normalize_request_id(value: str | None) -> str:
-    if not value:
+    """The client's ``req-<uuid>`` (prefix added if missing), or a new one.
+
+    Anything else a client sends is replaced: the id goes into every log and notification
+    line of the request, where free text could forge fields of other requests.
+    """
+    if not value or not CLIENT_REQUEST_ID.fullmatch(value):
         return new_request_id()
     return value if value.startswith("req-") else f"req-{value}"
 

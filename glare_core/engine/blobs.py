@@ -27,6 +27,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from werkzeug.urls import iri_to_uri
 
 from glare_core.auth.context import RequestContext
 from glare_core.blobs.base import BlobStore, BlobWriteError
@@ -56,6 +59,24 @@ log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
 URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+
+
+def check_external_url(url: str) -> None:
+    """An external location is sent back as the ``Location`` of a 301, so it must be an
+    http(s) URL that parses, with a host: a port that is not a number, an unclosed
+    ``[`` or a missing host would otherwise fail every later download of the blob."""
+    if not url.startswith("http"):
+        raise BadRequest("An external location must be an http(s) URL")
+    if "\\" in url:
+        raise BadRequest("A location URL must not contain backslashes")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check
+        iri_to_uri(url)  # how the Location header will be built
+    except ValueError as exc:
+        raise BadRequest(f"Malformed location URL: {exc}") from None
+    if not parts.hostname:
+        raise BadRequest("An external location URL must name a host (http://host/...)")
 MAX_CONTENT_TYPE_LENGTH = 255
 # type "/" subtype, each an HTTP token (RFC 9110 §8.3.1): what the download sends back.
 MEDIA_TYPE_SYNTAX = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+",
@@ -395,8 +416,7 @@ class BlobService:
                                  "long (a hex digest)")
             checksums[name] = value
         if location_type == "external":
-            if not url.startswith("http"):
-                raise BadRequest("An external location must be an http(s) URL")
+            check_external_url(url)
             if not checksums["md5"]:
                 raise BadRequest("An external location needs its 'md5' checksum")
             return url, False, checksums

@@ -200,6 +200,19 @@ def test_location_body_not_a_json_object_is_400(user1, glare_app, raw):
     {"url": "http://example.com/x", "md5": MD5, "sha1": SHA1 + "0"},
     {"url": "http://example.com/x", "md5": MD5, "sha256": SHA256 + "0"},
     {"url": "http://example.com/x", "md5": "a" * 100_000},
+    # URLs every later download would fail to send as a Location header:
+    {"url": "http://example.com:abc/x", "md5": MD5},
+    {"url": "http://example.com:99999999/", "md5": MD5},
+    {"url": "http://example.com:-1/", "md5": MD5},
+    {"url": "http://[::1", "md5": MD5},
+    {"url": "http://[zz]/", "md5": MD5},
+    {"url": "http://a]b/", "md5": MD5},
+    {"url": "http://a%0d%0aSet-Cookie:x", "md5": MD5},
+    {"url": "http://" + "a" * 70 + ".example.com/", "md5": MD5},  # no IDNA label that long
+    # URLs that would be sent as something else than what was stored:
+    {"url": "http:evil", "md5": MD5},
+    {"url": "http:///x", "md5": MD5},
+    {"url": "https:\\\\evil.com", "md5": MD5},
 ])
 def test_invalid_location_body_is_400(user1, admin, glare_app, body):
     art = user1.create(SAMPLE, name="bad-location")
@@ -207,6 +220,30 @@ def test_invalid_location_body_is_400(user1, admin, glare_app, body):
     assert_error(put_location(admin, art["id"], "dict_of_blobs/k", body), 400)
     shown = user1.show(SAMPLE, art["id"])
     assert shown["blob"] is None and shown["dict_of_blobs"] == {}
+
+
+@pytest.mark.parametrize("stored, sent", [
+    ("https://example.com:8443/a?b=c#d", "https://example.com:8443/a?b=c#d"),
+    ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+    ("http://b\u00fccher.example/\u00e4", "http://xn--bcher-kva.example/%C3%A4"),
+])
+def test_valid_external_urls_redirect_to_themselves(user1, stored, sent):
+    art = user1.create(SAMPLE, name="good-location")
+    location_ok(user1, art["id"], "blob", {"url": stored, "md5": MD5})
+    response = user1.get(url(art["id"], "blob"))
+    assert response.status_code == 301
+    assert response.headers["Location"] == sent
+
+
+def test_a_stored_url_that_cannot_be_sent_is_409_not_a_server_error(user1, glare_app):
+    """A malformed URL stored before locations were checked gives a clear error."""
+    art = user1.create(SAMPLE, name="legacy-location")
+    data_api = glare_app.extensions["glare"].data_apis[SAMPLE]
+    data_api.set_blob(art["id"], "blob", None, {
+        "status": "active", "external": True, "url": "http://example.com:abc/x", "md5": MD5})
+    response = user1.get(url(art["id"], "blob"))
+    assert_error(response, 409)
+    assert "not a valid URL" in response.get_json()["error"]["message"]
 
 
 def test_location_url_length_limit(user1):

@@ -504,6 +504,30 @@ def test_client_request_id_never_gets_a_doubled_prefix(user1, sent):
     assert not request_id.startswith("req-req-")
 
 
+@pytest.mark.parametrize("sent", [
+    "req-98dc9df8-5b69-4e05-b9eb-9024faa50b2e project=pA forged",  # fields for the logs
+    "anything",
+    "req-" + "a" * 3000,
+    "req-98dc9df8-5b69-4e05-b9eb-9024faa50b2",  # one digit short
+])
+def test_a_client_request_id_that_is_not_a_uuid_is_replaced(user1, sent, caplog):
+    """The id goes into every log and notification line of the request: free text from
+    the client could forge fields there, so only a (req-)uuid is kept."""
+    response = user1.post(SAMPLE_URL, {"name": "rid-check"},
+                          headers={"x-openstack-request-id": sent})
+    assert response.status_code == 201
+    request_id = response.headers["x-openstack-request-id"]
+    assert re.fullmatch(f"req-{UUID_RE}", request_id), request_id
+    assert "forged" not in caplog.text and "project=pA" not in caplog.text
+    assert request_id in caplog.text  # the notification names the id that was answered
+
+
+def test_a_client_request_id_that_is_a_uuid_is_kept(user1):
+    sent = "0C9E8D7F-6A5B-4C3D-8E2F-1A0B9C8D7E6F"
+    response = user1.get(SAMPLE_URL, headers={"x-openstack-request-id": sent})
+    assert response.headers["x-openstack-request-id"] == f"req-{sent}"
+
+
 # ---- health check (§2) ---------------------------------------------------------------------
 
 
