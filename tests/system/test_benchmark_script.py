@@ -28,3 +28,18 @@ def test_blob_throughput_prints_every_path(tmp_path: Path) -> None:
     assert download[5] == "-" and float(download[2]) > 0
     assert "MiB" in upload[-1] and float(upload[-2]) > 0  # the worker's peak RSS
     assert re.search(r"^ +file +upload +\d+% \(\d+/\d+\)$", result.stdout, re.MULTILINE)
+
+
+def test_listing_benchmark_prints_every_query() -> None:
+    script = REPO / "benchmarks" / "listing.py"
+    result = subprocess.run([sys.executable, str(script), "--artifacts", "40", "--rounds", "1"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "created 40 artifacts" in result.stdout
+    rows = [line.split() for line in result.stdout.splitlines()
+            if re.match(r"^ +\d+\.\d+ +\d+\.\d+ +\d+ ", line)]
+    queries = {row[3] for row in rows}
+    assert {"(no", "int1=gte:0", "version=latest", "dict_of_str.k=v1"} <= queries
+    baseline = next(row for row in rows if row[3] == "(no")
+    assert (baseline[1], baseline[2]) == ("1.0", "40")
+    assert dict((row[3], int(row[2])) for row in rows)["int1=in:5,50,500"] == 1

@@ -1,8 +1,8 @@
 """Translate listing filters, sort keys and markers into SQL expressions for a layout.
 
 Fields stored as columns compare the column. Other fields (and tags/metadata) are
-``EXISTS`` sub-queries on the properties table, so "a list has an element that..." and
-"a dict has a key..." are single index-backed conditions. Sorting by a property field uses
+``id IN (...)`` sub-queries on the properties table, so "a list has an element that..."
+and "a dict has a key..." are single index-backed conditions. Sorting by a property field uses
 one outer join; NULLs sort as the largest value (last ascending, first descending).
 """
 
@@ -94,12 +94,17 @@ class QueryBuilder:
         return self._property_exists(spec.name, condition)
 
     def _property_exists(self, name: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        """The artifact has a ``name`` property row matching ``condition``.
+
+        Written as ``id IN (uncorrelated select)``, not as a correlated ``EXISTS``: for a
+        range condition SQLite answers the ``EXISTS`` by scanning the (name, value) index
+        range once per candidate artifact, which grows with the square of the number of
+        artifacts (1.9 s for ``int1=gte:0`` over 3,000). The ``IN`` form scans the range
+        once on every database.
+        """
         props = self.properties
-        return sa.exists(
-            sa.select(1).where(
-                props.c.artifact_id == self.artifacts.c.id, props.c.name == name, condition
-            )
-        )
+        return self.artifacts.c.id.in_(
+            sa.select(props.c.artifact_id).where(props.c.name == name, condition))
 
     def where_clause(self, query: ListQuery) -> ColumnElement[bool]:
         """Type, scope, status and the filters: AND(and-filters) AND OR(or-filters)."""
