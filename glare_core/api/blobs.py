@@ -184,6 +184,11 @@ def download_response(download: Download) -> Response:
             start, stop = byte_range
             offset, length, status = start, stop - start, 206
             headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+            if length != size:
+                # Content-MD5 is the digest of the body sent, and a part is not the blob:
+                # clients that check it (python-glareclient does) would reject the part.
+                # The SHA-1/SHA-256 headers and the ETag describe the blob, and stay.
+                headers.pop("Content-MD5", None)
     if length is not None:
         headers["Content-Length"] = str(length)
     if request.method == "HEAD" or length == 0:
