@@ -137,6 +137,7 @@ def scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int
 
 
 def run_scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
+    """Scrub once, or every ``wakeup_time`` seconds with ``daemon``, in the current app."""
     state = current_app.extensions["glare"]
     while True:
         removed = scrub_deleted(state.service, blobs=state.blobs, scrub_time=scrub_time,
