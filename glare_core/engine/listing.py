@@ -140,7 +140,31 @@ def parse_filter(artifact_type: ArtifactType, name: str, value: str) -> Filter:
         keys = tuple(split_list(operand)) if op == "in" else (operand,)
         return Filter(field=spec, op=op, operands=keys, target="key", combiner=combiner)
     _check_op(spec, op)
-    return Filter(field=spec, op=op, operands=_operands(spec, op, operand), combiner=combiner)
+    operands = _operands(spec, op, operand)
+    if spec.kind == "DateTime" and op in SHOWN_PRECISION_OPS:
+        op, operands = _as_shown(op, operands[0])
+    return Filter(field=spec, op=op, operands=operands, combiner=combiner)
+
+
+# Timestamps are stored finer than the second they are shown with: compare them as shown,
+# so that an artifact shown as created at T is neither after nor before T.
+SHOWN_PRECISION_OPS = ("gt", "gte", "lt", "lte")
+SECOND = dt.timedelta(seconds=1)
+
+
+def _as_shown(op: str, value: object) -> tuple[str, tuple[object, ...]]:
+    """``shown(t) <op> value`` as a condition on the stored ``t`` (``shown`` truncates to
+    the second): the operator and operand to compare the stored value with."""
+    if not isinstance(value, dt.datetime):
+        return op, (value,)
+    floor = value.replace(microsecond=0)
+    try:
+        ceiling = floor if floor == value else floor + SECOND
+        after = floor + SECOND
+    except OverflowError:  # the last second there is: nothing is stored past it
+        return op, (value,)
+    return {"gt": ("gte", (after,)), "gte": ("gte", (ceiling,)),
+            "lt": ("lt", (ceiling,)), "lte": ("lt", (after,))}[op]
 
 
 def _dict_value_filter(

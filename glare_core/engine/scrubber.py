@@ -33,7 +33,7 @@ def scrub(service: ArtifactService, *, blobs: BlobService | None = None,
         scope=Scope(see_all=True),
         filters=(
             Filter(field=all_type.fields["status"], op="eq", operands=("deleted",)),
-            Filter(field=all_type.fields["updated_at"], op="lt", operands=(cutoff,)),
+            Filter(field=all_type.fields["updated_at"], op="lte", operands=(cutoff,)),
         ),
         sort=(),
         limit=batch_size,

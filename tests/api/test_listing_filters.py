@@ -756,3 +756,28 @@ def test_like_escapes_with_backslash(user1, pattern, expected):
 @pytest.mark.parametrize("pattern", ["a\\", "a\\\\\\", "\\"])
 def test_like_pattern_ending_in_a_lone_backslash_is_400(user1, pattern):
     assert_bad_request(user1, f"str1=like:{pattern}")  # the helper percent-encodes
+
+
+@pytest.mark.parametrize("query, expected", [
+    # Stored 00:01:00.700000, shown 00:01:00.
+    ("created_at=gt:2020-01-01T00:01:00", set()),  # not after what it shows
+    ("created_at=lt:2020-01-01T00:01:00", set()),
+    ("created_at=gt:2020-01-01T00:00:59", {"shown-1:00"}),
+    ("created_at=lt:2020-01-01T00:01:01", {"shown-1:00"}),
+    ("created_at=gt:2020-01-01T00:00:59.900", {"shown-1:00"}),  # shown 1:00 > 0:59.9
+    ("created_at=lt:2020-01-01T00:01:00.500", {"shown-1:00"}),  # shown 1:00 < 1:00.5
+    ("created_at=gt:2020-01-01T00:01:00.500", set()),
+    ("created_at=gt:9999-12-31T23:59:59", set()),  # no second after it: still a 200
+    ("created_at=lt:9999-12-31T23:59:59.999", {"shown-1:00"}),
+])
+def test_timestamps_compare_at_the_precision_they_are_shown(user1, monkeypatch, query,
+                                                            expected):
+    """Timestamps are shown to the second but stored finer: an artifact shown as created
+    at T is neither after nor before T (else created_at=gt:T would return it)."""
+    import datetime as dt
+
+    monkeypatch.setattr(service_module, "utcnow",
+                        lambda: dt.datetime(2020, 1, 1, 0, 1, 0, 700000))
+    art = user1.create(SAMPLE, name="shown-1:00")
+    assert art["created_at"] == "2020-01-01T00:01:00Z"
+    assert set(names_of(user1.list(SAMPLE, query))) == expected
