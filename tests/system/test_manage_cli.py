@@ -41,6 +41,15 @@ def test_data_dir_option_picks_the_database(tmp_path):
     assert "needs upgrade" not in run("--data-dir", str(chosen), "db", "current")
 
 
+def test_db_current_on_a_folder_without_a_database_says_so(tmp_path):
+    empty = tmp_path / "typo"
+    result = subprocess.run([str(MANAGE), "--data-dir", str(empty), "db", "current"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"There is no database at {empty / 'glare.db'}" in result.stderr
+    assert not (empty / "glare.db").exists()
+
+
 def test_scrubber_help_names_its_own_command():
     printed = run("--help", command=SCRUBBER)
     assert printed.startswith("Usage: glare-scrubber [OPTIONS]")
