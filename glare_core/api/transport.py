@@ -12,6 +12,7 @@ from glare_core.api import versions
 from glare_core.auth.context import RequestContext, new_request_id
 from glare_core.auth.strategies import STRATEGIES
 from glare_core.errors import BadRequest, MethodNotAllowed
+from glare_core.types.base import UUID_PATTERN
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
 # Endpoints outside versioning and authentication (contract §4.1, §2 health check).
@@ -20,17 +21,13 @@ UNVERSIONED_ENDPOINTS = frozenset({"meta.root", "meta.versions", "meta.healthche
 HEAD_ENDPOINTS: set[str] = set()
 
 
-CLIENT_REQUEST_ID = re.compile(
-    r"(req-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-
-
 def normalize_request_id(value: str | None) -> str:
     """The client's ``req-<uuid>`` (prefix added if missing), or a new one.
 
     Anything else a client sends is replaced: the id goes into every log and notification
     line of the request, where free text could forge fields of other requests.
     """
-    if not value or not CLIENT_REQUEST_ID.fullmatch(value):
+    if not value or not re.fullmatch(UUID_PATTERN, value.removeprefix("req-")):
         return new_request_id()
     return value if value.startswith("req-") else f"req-{value}"
 

@@ -12,12 +12,10 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 import flask_migrate
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -87,12 +85,11 @@ def downgrade(revision: str) -> None:
 @with_appcontext
 def current() -> None:
     """Show, per history (core and plugins), the database's and the latest revisions."""
-    url = sa.make_url(current_app.extensions["glare"].database.url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
-            and not Path(url.database).exists():
+    path = current_app.extensions["glare"].database.sqlite_path
+    if path is not None and not path.exists():
         # Looking would create an empty file there, hiding a mistyped --data-dir.
-        raise click.ClickException(f"There is no database at {url.database} (wrong "
-                                   "--data-dir? `glare-manage db upgrade` creates it)")
+        raise click.ClickException(f"There is no database at {path} (wrong --data-dir? "
+                                   "`glare-manage db upgrade` creates it)")
     show_revisions()
 
 

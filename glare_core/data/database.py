@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,6 +76,14 @@ class Database:
             # transactions are snapshots already.)
             self._reader = self.engine.execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None (another database, or SQLite in memory)."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
 
     @property
     def dialect(self) -> str:

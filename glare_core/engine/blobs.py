@@ -59,24 +59,6 @@ log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
 URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
-
-
-def check_external_url(url: str) -> None:
-    """An external location is sent back as the ``Location`` of a 301, so it must be an
-    http(s) URL that parses, with a host: a port that is not a number, an unclosed
-    ``[`` or a missing host would otherwise fail every later download of the blob."""
-    if not url.startswith("http"):
-        raise BadRequest("An external location must be an http(s) URL")
-    if "\\" in url:
-        raise BadRequest("A location URL must not contain backslashes")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - parsing the port is the check
-        iri_to_uri(url)  # how the Location header will be built
-    except ValueError as exc:
-        raise BadRequest(f"Malformed location URL: {exc}") from None
-    if not parts.hostname:
-        raise BadRequest("An external location URL must name a host (http://host/...)")
 MAX_CONTENT_TYPE_LENGTH = 255
 # type "/" subtype, each an HTTP token (RFC 9110 §8.3.1): what the download sends back.
 MEDIA_TYPE_SYNTAX = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+",
@@ -132,6 +114,24 @@ def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) ->
         if problem := unstorable_text(blob_key):
             raise BadRequest(f"Invalid folder key: {problem}")
     return spec
+
+
+def check_external_url(url: str) -> None:
+    """An external location is sent back as the ``Location`` of a 301, so it must be an
+    http(s) URL that parses, with a host: a port that is not a number, an unclosed
+    ``[`` or a missing host would otherwise fail every later download of the blob."""
+    if not url.startswith("http"):
+        raise BadRequest("An external location must be an http(s) URL")
+    if "\\" in url:
+        raise BadRequest("A location URL must not contain backslashes")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check
+        iri_to_uri(url)  # how the Location header will be built
+    except ValueError as exc:
+        raise BadRequest(f"Malformed location URL: {exc}") from None
+    if not parts.hostname:
+        raise BadRequest("An external location URL must name a host (http://host/...)")
 
 
 def check_content_type(content_type: str) -> None:

@@ -21,6 +21,10 @@ COMBINERS = ("and", "or")
 RESERVED_PARAMS = ("limit", "marker", "sort")
 TAG_PARAMS = {"tags": "tags_all", "tags-any": "tags_any"}
 IMPLICIT_SORT = (("created_at", "desc"), ("id", "asc"))
+# Timestamps are stored finer than the second they are shown with: these operators compare
+# them as shown, so that an artifact shown as created at T is neither after nor before T.
+SHOWN_PRECISION_OPS = ("gt", "gte", "lt", "lte")
+SECOND = dt.timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -144,12 +148,6 @@ def parse_filter(artifact_type: ArtifactType, name: str, value: str) -> Filter:
     if spec.kind == "DateTime" and op in SHOWN_PRECISION_OPS:
         op, operands = _as_shown(op, operands[0])
     return Filter(field=spec, op=op, operands=operands, combiner=combiner)
-
-
-# Timestamps are stored finer than the second they are shown with: compare them as shown,
-# so that an artifact shown as created at T is neither after nor before T.
-SHOWN_PRECISION_OPS = ("gt", "gte", "lt", "lte")
-SECOND = dt.timedelta(seconds=1)
 
 
 def _as_shown(op: str, value: object) -> tuple[str, tuple[object, ...]]:
