@@ -65,6 +65,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "PORT": (9494, int),
     "WORKERS": (2, int),
     "THREADS": (8, int),
+    "CLIENT_TIMEOUT": (60.0, float),
     "AUTO_MIGRATE": (True, _bool),
     "AUTH_STRATEGY": ("noauth", str),
     "KEYSTONE": ({}, _dict),

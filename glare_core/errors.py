@@ -115,6 +115,12 @@ class PreconditionFailed(GlareError):
     default_message = "A precondition of the request failed"
 
 
+class RequestTimeout(GlareError):
+    status = 408
+    error_type = "RequestTimeout"
+    default_message = "The client sent nothing for too long"
+
+
 class RequestTooLarge(GlareError):
     status = 413
     error_type = "RequestEntityTooLarge"

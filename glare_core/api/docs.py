@@ -159,7 +159,7 @@ def upload_doc() -> dict[str, Any]:
             },
         },
         "responses": {"200": {"description": "The artifact", **_json(_ref("Artifact"))},
-                      **_errors(400, 401, 403, 404, 409, 413, 503, 507)},
+                      **_errors(400, 401, 403, 404, 408, 409, 413, 503, 507)},
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from werkzeug.exceptions import HTTPException
 
 from glare_core.blobs.base import CHUNK_SIZE
-from glare_core.errors import BadRequest, RequestTooLarge
+from glare_core.errors import BadRequest, RequestTimeout, RequestTooLarge
 
 
 def request_body(
@@ -30,7 +30,8 @@ def request_body(
     belong to the next request: reads then stop at ``expected`` bytes.
 
     Servers report a dropped connection differently (an OSError, an HTTP error, or just
-    EOF before ``Content-Length`` bytes); each becomes a BadRequest here.
+    EOF before ``Content-Length`` bytes); each becomes a BadRequest here. A client that
+    stays silent past the server's receive timeout gets a RequestTimeout (408).
     """
     received = 0
     while True:
@@ -41,6 +42,11 @@ def request_body(
                 return
         try:
             chunk = stream.read(want)
+        except (BlockingIOError, TimeoutError):  # a receive timeout (GLARE_CLIENT_TIMEOUT)
+            raise RequestTimeout(
+                f"The client sent nothing for too long; the upload was abandoned after "
+                f"{received} bytes"
+            ) from None
         except (OSError, HTTPException) as exc:
             raise BadRequest(
                 f"The upload was interrupted after {received} bytes ({type(exc).__name__})"

@@ -25,14 +25,16 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, *, workers: int = 1, env: dict | None = None) -> None:
+    def __init__(self, data_dir: Path, *, workers: int = 1, threads: int | None = None,
+                 env: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"glare-api-{self.port}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [str(GLARE_API), "--port", str(self.port), "--data-dir", str(data_dir),
-             "--workers", str(workers)],
+             "--workers", str(workers),
+             *(["--threads", str(threads)] if threads is not None else [])],
             stdout=self._log, stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
         )

@@ -1,16 +1,26 @@
 """What the server says about its connection at the edges: error responses to requests
 whose body was left unread close the connection (``api/unread_body.py``), and gunicorn's
-own error pages are rewritten as JSON envelopes (``api/gunicorn_worker.py``)."""
+own error pages are rewritten as JSON envelopes and silent clients are bounded
+(``api/gunicorn_worker.py``)."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
+import socket
+import struct
+import sys
 from types import SimpleNamespace
 
 import pytest
 
-from glare_core.api.gunicorn_worker import _JsonErrorSocket, json_error_response
+from glare_core.api.gunicorn_worker import (
+    SilentClientLogFilter,
+    _JsonErrorSocket,
+    json_error_response,
+    limit_client_silence,
+)
 from glare_core.api.unread_body import CloseAfterUnreadBody, body_left_unread
 
 
@@ -111,3 +121,43 @@ def test_error_socket_rewrites_gunicorns_page_and_passes_the_rest_through():
     assert status == "HTTP/1.1 414 URI Too Long"
     assert body["error"]["message"] == "Request Line is too large (5000 > 4094)"
     assert sent[1] == b"not a response"
+
+
+def test_silence_limit_sets_the_kernel_timeouts_and_zero_leaves_them() -> None:
+    with socket.socket() as limited, socket.socket() as unlimited:
+        limit_client_silence(limited, 2.5)
+        limit_client_silence(unlimited, 0)
+        timeval = struct.calcsize("ll")
+        assert struct.unpack("ll", limited.getsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)) == (2, 500_000)
+        assert limited.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 2500
+        assert struct.unpack("ll", unlimited.getsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)) == (0, 0)
+        assert unlimited.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 0
+        assert limited.gettimeout() is None  # still blocking: sendfile and MSG_WAITALL work
+
+
+def _record(exc: BaseException) -> logging.LogRecord:
+    try:
+        raise exc
+    except BaseException:
+        return logging.LogRecord("gunicorn.error", logging.ERROR, __file__, 1,
+                                 "Socket error processing request.", (), sys.exc_info())
+
+
+@pytest.mark.parametrize("exc", [BlockingIOError(11, "Resource temporarily unavailable"),
+                                 TimeoutError(110, "Connection timed out")])
+def test_a_dropped_silent_client_is_one_info_line(exc: OSError) -> None:
+    record = _record(exc)
+    assert SilentClientLogFilter().filter(record)
+    assert (record.levelno, record.exc_info) == (logging.INFO, None)
+    assert "GLARE_CLIENT_TIMEOUT" in record.getMessage()
+    assert str(exc) in record.getMessage()
+
+
+def test_other_socket_errors_keep_their_traceback() -> None:
+    record = _record(OSError(22, "Invalid argument"))
+    assert SilentClientLogFilter().filter(record)
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None
+    assert record.getMessage() == "Socket error processing request."

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from glare_core.blobs.streams import request_body
-from glare_core.errors import BadRequest
+from glare_core.errors import BadRequest, RequestTimeout
 
 NEXT_REQUEST = b"GET /versions HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -68,3 +68,21 @@ def test_a_broken_connection_is_a_400() -> None:
 
     with pytest.raises(BadRequest, match="interrupted after 0 bytes"):
         list(request_body(Broken(), 100))
+
+
+@pytest.mark.parametrize("silence", [BlockingIOError(11, "Resource temporarily unavailable"),
+                                     TimeoutError("timed out")])
+def test_a_client_silent_past_the_receive_timeout_is_a_408(silence: OSError) -> None:
+    """A socket with a receive timeout (GLARE_CLIENT_TIMEOUT) fails the read with EAGAIN
+    (kernel timeout) or TimeoutError (Python timeout): that is not a broken body but a
+    client that stopped sending."""
+    class Stalling(io.BytesIO):
+        def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+            if self.tell() >= 300:
+                raise silence
+            return super().read(min(size, 300))
+
+    chunks = request_body(Stalling(b"s" * 1000), 1000, chunk_size=100)
+    with pytest.raises(RequestTimeout, match="abandoned after 300 bytes") as caught:
+        list(chunks)
+    assert caught.value.status == 408

@@ -1,0 +1,149 @@
+"""Clients that stall mid-request cannot hold the server's threads (GLARE_CLIENT_TIMEOUT).
+
+Each test runs a real ``glare-api`` with one worker of two threads and a one-second limit,
+then makes more clients stall than there are threads: partway through their headers,
+partway through an upload, or without reading a download. The server must still answer
+everyone else, and a stalled upload must leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.system.conftest import MEMBER
+
+SAMPLE = "/artifacts/sample_artifact"
+LIMIT = 1.0
+THREADS = 2
+
+
+@pytest.fixture
+def server(start_server, tmp_path: Path):
+    return start_server(tmp_path / "data", threads=THREADS,
+                        env={"GLARE_CLIENT_TIMEOUT": str(LIMIT)})
+
+
+def member_headers() -> str:
+    return "".join(f"{name}: {value}\r\n" for name, value in MEMBER.items())
+
+
+def open_stalled(server, request_start: bytes, receive_buffer: int | None = None):
+    sock = socket.socket()
+    if receive_buffer is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.connect(("127.0.0.1", server.port))
+    sock.sendall(request_start)
+    return sock
+
+
+def seconds_to_answer(server) -> float:
+    start = time.monotonic()
+    response = requests.get(f"{server.url}/healthcheck", timeout=20)
+    assert response.status_code == 200
+    return time.monotonic() - start
+
+
+def read_response(sock: socket.socket, timeout: float = 20) -> bytes:
+    sock.settimeout(timeout)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def new_artifact(server) -> str:
+    response = requests.post(f"{server.url}{SAMPLE}", json={"name": os.urandom(4).hex()},
+                             headers=MEMBER, timeout=10)
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def test_clients_stalled_in_their_headers_are_dropped(server) -> None:
+    stalled = [open_stalled(server, b"GET /healthcheck HTTP/1.1\r\nHost: x\r\n")
+               for _ in range(THREADS * 2)]
+    time.sleep(0.3)
+    assert seconds_to_answer(server) < 10 * LIMIT  # without the limit: never
+    for sock in stalled:
+        assert read_response(sock) == b""  # closed without a response
+        sock.close()
+    log = server.log_path.read_text()
+    assert "Dropped a connection silent for longer than GLARE_CLIENT_TIMEOUT" in log
+    assert "Traceback" not in log
+
+
+def test_stalled_uploads_get_a_408_and_leave_nothing(server, tmp_path: Path) -> None:
+    blobs = [f"{SAMPLE}/{new_artifact(server)}/blob" for _ in range(THREADS + 1)]
+    stalled = [
+        open_stalled(server, (
+            f"PUT {blob} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Length: 5000000\r\n{member_headers()}\r\n").encode() + b"x" * 100_000)
+        for blob in blobs
+    ]
+    for sock in stalled:
+        response = read_response(sock)
+        sock.close()
+        status_line, _, rest = response.partition(b"\r\n")
+        assert status_line.startswith(b"HTTP/1.1 408"), response[:300]
+        assert b'"RequestTimeout"' in rest
+        assert b"abandoned after" in rest
+    for blob in blobs:
+        shown = requests.get(f"{server.url}{blob.rsplit('/', 1)[0]}", headers=MEMBER,
+                             timeout=10)
+        assert shown.json()["blob"] is None
+    assert [p for p in (tmp_path / "data" / "blobs").rglob("*") if p.is_file()] == []
+    data = os.urandom(300_000)
+    uploaded = requests.put(f"{server.url}{blobs[0]}", data=data, timeout=20, headers={
+        **MEMBER, "Content-Type": "application/octet-stream"})
+    assert uploaded.status_code == 200
+    assert uploaded.json()["blob"]["status"] == "active"
+    assert requests.get(f"{server.url}{blobs[0]}", headers=MEMBER, timeout=20).content == data
+
+
+def test_a_slow_upload_that_keeps_sending_is_not_cut(server) -> None:
+    """The limit is on silence, not on duration: pauses shorter than it are fine."""
+    artifact_id = new_artifact(server)
+    pieces = [os.urandom(50_000) for _ in range(6)]
+    head = (f"PUT {SAMPLE}/{artifact_id}/blob HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Type: application/octet-stream\r\nConnection: close\r\n"
+            f"Content-Length: {sum(map(len, pieces))}\r\n{member_headers()}\r\n").encode()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(head)
+        for piece in pieces:  # 6 pauses of 0.6 limit: 3.6 limits in all
+            time.sleep(0.6 * LIMIT)
+            sock.sendall(piece)
+        response = read_response(sock)
+    assert response.startswith(b"HTTP/1.1 200"), response[:300]
+    downloaded = requests.get(f"{server.url}{SAMPLE}/{artifact_id}/blob", headers=MEMBER,
+                              timeout=20)
+    assert downloaded.content == b"".join(pieces)
+
+
+def test_downloads_left_unread_are_dropped(server) -> None:
+    artifact_id = new_artifact(server)
+    blob = f"{SAMPLE}/{artifact_id}/blob"
+    size = 9 * 1024 * 1024  # more than the socket buffers hold, so the sender blocks
+    uploaded = requests.put(f"{server.url}{blob}", data=os.urandom(size), timeout=30,
+                            headers={**MEMBER, "Content-Type": "application/octet-stream"})
+    assert uploaded.status_code == 200
+    request = f"GET {blob} HTTP/1.1\r\nHost: x\r\n{member_headers()}\r\n".encode()
+    stalled = [open_stalled(server, request, receive_buffer=4096) for _ in range(THREADS)]
+    time.sleep(0.3)
+    assert seconds_to_answer(server) < 10 * LIMIT  # without the limit: never
+    for sock in stalled:
+        received = 0
+        with pytest.raises(ConnectionResetError):
+            while chunk := read_response_chunk(sock):
+                received += len(chunk)
+        assert received < size
+        sock.close()
+
+
+def read_response_chunk(sock: socket.socket) -> bytes:
+    sock.settimeout(20)
+    return sock.recv(1 << 20)
