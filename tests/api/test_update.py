@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from glare_core.engine.patch import MAX_PATCH_OPERATIONS
 from tests.api.helpers import (
     activate,
     add,
@@ -130,6 +131,18 @@ def test_patch_malformed_operation_is_400(user1, art, operation):
     """Item 70: missing value for add/replace, unknown op, missing op/path/from → 400."""
     assert_error(user1.patch(url(art["id"]), [operation]), 400)
     assert user1.show(SAMPLE, art["id"]) == art
+
+
+def test_patch_operations_are_counted_up_to_the_limit(user1, art):
+    """A patch may hold MAX_PATCH_OPERATIONS operations; one more is a 413, and nothing of
+    it is applied."""
+    ops = [replace("/int1", n) for n in range(MAX_PATCH_OPERATIONS)]
+    assert user1.update(SAMPLE, art["id"], *ops)["int1"] == MAX_PATCH_OPERATIONS - 1
+    before = user1.show(SAMPLE, art["id"])
+    response = user1.patch(url(art["id"]), [replace("/int1", 9)] * (MAX_PATCH_OPERATIONS + 1))
+    body = assert_error(response, 413)
+    assert f"at most {MAX_PATCH_OPERATIONS} operations" in body["error"]["message"]
+    assert user1.show(SAMPLE, art["id"]) == before
 
 
 def test_patch_failing_test_op_is_400(user1, art):
