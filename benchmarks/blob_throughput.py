@@ -7,7 +7,9 @@ path in the same run: a buffered file copy with fsync (file store), python-swift
 ``put_object``/``get_object`` (Swift). It prints MiB/s per path, the API/raw ratio and the
 peak resident memory of the server's worker. Uploads have a second reference, the raw
 path while computing the checksums an upload owes (``raw+digests``): the contract's
-MD5, SHA-1 and SHA-256 cost more CPU than the raw copy itself.
+MD5, SHA-1 and SHA-256 cost more CPU than the raw copy itself. File downloads have one
+too, the raw file sent over a loopback socket to the same client without Glare
+(``raw+socket``): a raw read hands the bytes to no one.
 
 The client shares the machine's CPUs with the server (and Swift), so the API path is
 driven by the leanest client that is still plain HTTP/1.1 over TCP: ``lean`` sends the
@@ -169,6 +171,47 @@ def raw_file_get(target: Path) -> None:
     with target.open("rb") as handle:
         while handle.read(CHUNK):
             pass
+
+
+class RawFileServer:
+    """The raw file sent over a socket: the reference for what a download owes on top of
+    the raw read (``raw+socket``).
+
+    A one-shot HTTP/1.1 responder on loopback: it reads a request's head, answers with a
+    bare head and sends the file with sendfile(2), with the same sequential hint Glare's
+    file store gives. No routing, no database, no Glare: what is left is the cost of
+    moving the bytes from the page cache to the client, received by the same lean client
+    as the API path.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/raw"
+        self._pool = ThreadPoolExecutor(1)
+
+    def _serve_one(self) -> None:
+        conn, _ = self._listener.accept()
+        with conn, self._path.open("rb") as handle:
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += conn.recv(65536)
+            size = os.fstat(handle.fileno()).st_size
+            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n"
+                         f"Connection: close\r\n\r\n".encode())
+            conn.sendfile(handle)
+
+    def get(self) -> None:
+        served = self._pool.submit(self._serve_one)
+        received = lean_request("GET", self.url)
+        served.result()
+        if received != self._path.stat().st_size:
+            raise RuntimeError(f"raw+socket: received {received} bytes")
+
+    def close(self) -> None:
+        self._pool.shutdown()
+        self._listener.close()
 
 
 def swift_connection(env: dict[str, str]):
@@ -343,7 +386,7 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
     data_dir = work / f"data-{store}"
     server = Server(data_dir, env)
     times: dict[str, list[tuple[float, float]]] = {
-        k: [] for k in ("raw_put", "raw_get", "ref_put", "api_put", "api_get")}
+        k: [] for k in ("raw_put", "raw_get", "ref_put", "ref_get", "api_put", "api_get")}
     digests = GLARE_DIGESTS[store]
     try:
         session = requests.Session()
@@ -355,6 +398,7 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
         if conn is not None:
             conn.put_container("bench_raw")
         raw_target = data_dir / "raw-copy.bin"
+        sender = RawFileServer(raw_target) if conn is None else None
         for _ in range(repeat):
             drop_caches()
             if conn is None:
@@ -364,6 +408,9 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
                     timed(lambda: raw_file_put(source, raw_target, digests)))
                 drop_caches()
                 times["raw_get"].append(timed(lambda: raw_file_get(raw_target)))
+                drop_caches()
+                assert sender is not None
+                times["ref_get"].append(timed(sender.get))
             else:
                 times["raw_put"].append(timed(lambda: raw_swift_put(conn, source, size)))
                 drop_caches()
@@ -377,6 +424,8 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
             drop_caches()
             times["api_get"].append(timed(lambda: api_get(session, blob_url, size, client)))
         peak = server.worker_peak_rss_mib()
+        if sender is not None:
+            sender.close()
         if conn is not None:
             conn.delete_object("bench_raw", "blob")
     finally:
@@ -389,6 +438,7 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
         "upload_ref": mibps(size, times["ref_put"]),
         "download_api": mibps(size, times["api_get"]),
         "download_raw": mibps(size, times["raw_get"]),
+        "download_ref": mibps(size, times["ref_get"]) if times["ref_get"] else None,
         "upload_api_cpu": cpu_per_gib(size, times["api_put"]),
         "upload_raw_cpu": cpu_per_gib(size, times["raw_put"]),
         "download_api_cpu": cpu_per_gib(size, times["api_get"]),
@@ -447,7 +497,7 @@ def main() -> int:
           f"{cpus} CPUs{', cold caches' if os.geteuid() == 0 else ''}, "
           f"API client: {args.client}")
     print(f"{'store':<7} {'direction':<9} {'API MiB/s':>10} {'raw MiB/s':>10} {'API/raw':>8}"
-          f" {'raw+digests':>12} {'API/that':>9} {'API CPU s/GiB':>14} {'raw CPU s/GiB':>14}"
+          f" {'reference':>12} {'API/that':>9} {'API CPU s/GiB':>14} {'raw CPU s/GiB':>14}"
           f" {'worker peak RSS':>16}")
     for r in results:
         for direction in ("upload", "download"):
@@ -464,9 +514,11 @@ def main() -> int:
                 f"{raw / api:.0%} ({size / MIB / api:.0f}/{size / MIB / raw:.0f})"
                 for (api, _), (raw, _) in r[f"{direction}_rounds"])
             print(f"  {r['store']:<7} {direction:<9} {rounds}")
-    print(f"\nraw+digests: the raw upload path while computing the digests Glare computes"
-          f" itself\n(file: MD5, SHA-1, SHA-256; Swift: SHA-1, SHA-256, the MD5 being Swift's"
-          f" ETag).\nCPU s/GiB: busy CPU time of the whole machine (server, client and Swift)"
+    print(f"\nreference, uploads (raw+digests): the raw upload path while computing the digests"
+          f" Glare computes itself\n(file: MD5, SHA-1, SHA-256; Swift: SHA-1, SHA-256, the MD5"
+          f" being Swift's ETag).\nreference, file downloads (raw+socket): the raw file sent"
+          f" with sendfile(2) over loopback to the same\nclient by a bare responder, without"
+          f" Glare.\nCPU s/GiB: busy CPU time of the whole machine (server, client and Swift)"
           f" per GiB moved.\nMD5 + SHA-1 + SHA-256 of 1 GiB, which every API upload computes"
           f" and no raw path does: {digest_cpu:.2f} CPU s.")
     return 0
