@@ -23,6 +23,7 @@ still listens (``blobs/streams.py``); the blob is not stored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -129,7 +130,8 @@ class GlareWorker(ThreadWorker):
 
     def handle(self, conn: Any) -> Any:
         if not getattr(conn, "glare_silence_limited", False):
-            limit_client_silence(conn.sock, self.client_timeout)
+            with contextlib.suppress(OSError):  # already closed: gunicorn finds out next
+                limit_client_silence(conn.sock, self.client_timeout)
             conn.glare_silence_limited = True
         return super().handle(conn)
 
