@@ -1,7 +1,8 @@
 """Failure safety of uploads, against real server processes and real stores.
 
-Each case breaks an upload in a different way: the client disconnects mid-body, the size
-limit is crossed mid-stream, Swift stops mid-upload (and starts again), the disk fills.
+Each case breaks an upload in a different way: the client disconnects mid-body or stalls
+there (GLARE_CLIENT_TIMEOUT), the size limit is crossed mid-stream, Swift stops
+mid-upload (and starts again), the disk fills.
 Afterwards: the blob is not active with partial data (the previous blob is back), the
 store holds no fragment, other artifacts are intact, the server answers, and the blob can
 be uploaded again.
@@ -13,9 +14,11 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -31,18 +34,20 @@ from tests.system.blobtools import (
     raw_upload,
     wait_for,
 )
+from tests.system.conftest import MEMBER
 
 SEGMENT = MIB
+CLIENT_TIMEOUT = 2  # seconds of silence before the server drops a client
 
 
 @pytest.fixture(params=["file", "swift"])
 def store_server(request, start_server, tmp_path):
     """(server, store name, function listing what the store holds) for each store."""
-    env = {}
+    env = {"GLARE_CLIENT_TIMEOUT": str(CLIENT_TIMEOUT)}
     if request.param == "swift":
         swift = request.getfixturevalue("swift_server")
         prefix = request.getfixturevalue("swift_prefix")
-        env = {"GLARE_DEFAULT_STORE": "swift",
+        env |= {"GLARE_DEFAULT_STORE": "swift",
                "GLARE_SWIFT": json.dumps(swift.settings(container_prefix=prefix,
                                                         segment_size=SEGMENT,
                                                         large_object_size=SEGMENT))}
@@ -101,6 +106,37 @@ def test_client_disconnects_mid_upload(store_server, framing):
     )
     assert status is None
     api.wait_rolled_back(a["id"], start)
+    wait_for(lambda: holdings() == before, what="the partial data to be removed")
+    assert_unharmed(api, a, b, first, other, before, holdings)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_client_stalls_mid_upload(store_server, framing):
+    """The client sends 3 MiB of 8 (two 1 MiB Swift segments and part of a third) and then
+    nothing, without closing: after GLARE_CLIENT_TIMEOUT it gets a 408 and nothing of the
+    upload is kept."""
+    server, _, holdings = store_server
+    api = Api(server.url)
+    a, b, first, other = prepare(api)
+    before = holdings()
+    head = (f"PUT {SAMPLE}/{a['id']}/blob HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Type: application/octet-stream\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in MEMBER.items())
+            + ("Content-Length: 8388608\r\n" if framing == "content-length"
+               else "Transfer-Encoding: chunked\r\n") + "\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(head.encode())
+        for chunk in pattern_chunks(3 * MIB):
+            sock.sendall(chunk if framing == "content-length"
+                         else f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        started = time.monotonic()
+        response = b""
+        while piece := sock.recv(65536):
+            response += piece
+        waited = time.monotonic() - started
+    assert response.startswith(b"HTTP/1.1 408"), response[:300]
+    assert b'"RequestTimeout"' in response
+    assert CLIENT_TIMEOUT * 0.9 <= waited < CLIENT_TIMEOUT * 2 + 5
     wait_for(lambda: holdings() == before, what="the partial data to be removed")
     assert_unharmed(api, a, b, first, other, before, holdings)
 

@@ -8,6 +8,7 @@ everyone else, and a stalled upload must leave nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -136,8 +137,9 @@ def test_downloads_left_unread_are_dropped(server) -> None:
     time.sleep(0.3)
     assert seconds_to_answer(server) < 10 * LIMIT  # without the limit: never
     for sock in stalled:
+        # The connection ends (reset, or closed) before the whole blob was sent.
         received = 0
-        with pytest.raises(ConnectionResetError):
+        with contextlib.suppress(ConnectionResetError):
             while chunk := read_response_chunk(sock):
                 received += len(chunk)
         assert received < size
