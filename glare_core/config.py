@@ -9,6 +9,7 @@ In the file keys are written without the prefix and in lower case
 from __future__ import annotations
 
 import json
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -53,6 +54,13 @@ def _dict(value: Any) -> dict[str, Any]:
     return dict(json.loads(str(value)))
 
 
+def _seconds(value: Any) -> float:
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError("must be a finite number of seconds, 0 or more")
+    return seconds
+
+
 def _optional_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
@@ -65,7 +73,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "PORT": (9494, int),
     "WORKERS": (2, int),
     "THREADS": (8, int),
-    "CLIENT_TIMEOUT": (60.0, float),
+    "CLIENT_TIMEOUT": (60.0, _seconds),
     "AUTO_MIGRATE": (True, _bool),
     "AUTH_STRATEGY": ("noauth", str),
     "KEYSTONE": ({}, _dict),

@@ -9,16 +9,7 @@ keeps gunicorn's decision, its logging and its access-log entry, and changes onl
 bytes written: the socket it hands to gunicorn's error path swaps the HTML response for
 the same status with a JSON body.
 
-Each connection holds one of the worker's threads while a request is read and answered,
-and gunicorn waits for the client without limit once the first bytes have arrived. So a
-few dozen clients that send part of their headers or of an upload, or that stop reading
-a download, and then wait, would hold every thread. ``GLARE_CLIENT_TIMEOUT`` bounds that
-wait with two kernel socket options, which leave the sockets blocking (gunicorn's
-``sendfile`` and the upload's ``MSG_WAITALL`` receive keep working as they are):
-``SO_RCVTIMEO`` makes a receive that gets nothing for that long fail, and
-``TCP_USER_TIMEOUT`` ends a connection whose peer has left data unacknowledged or its
-receive window closed for that long. An upload cut this way gets a 408 when the client
-still listens (``blobs/streams.py``); the blob is not stored.
+A client that stalls mid-request loses its connection: see ``client_silence``.
 """
 
 from __future__ import annotations
@@ -26,12 +17,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import socket
-import struct
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
+from glare_core.api.client_silence import SilentClientLogFilter, limit_client_silence
 from glare_core.api.errors import envelope, is_refused_request
 from glare_core.config import SETTINGS
 
@@ -81,36 +71,6 @@ class _JsonErrorSocket:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
-
-
-def limit_client_silence(sock: socket.socket, seconds: float) -> None:
-    """Make ``sock`` fail a receive, or end the connection, after ``seconds`` of silence
-    from the client (see the module docstring); 0 or less leaves the socket as it is."""
-    if seconds <= 0:
-        return
-    whole = int(seconds)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
-                    struct.pack("ll", whole, int((seconds - whole) * 1_000_000)))
-    if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(seconds * 1000))
-
-
-def is_silent_client_error(exc: BaseException | None) -> bool:
-    """Whether ``exc`` is how a socket limited by ``limit_client_silence`` fails."""
-    return isinstance(exc, BlockingIOError | TimeoutError)
-
-
-class SilentClientLogFilter(logging.Filter):
-    """gunicorn logs any socket error with a traceback. A connection dropped for silence
-    is expected and says nothing about the server: one line at INFO is enough."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and is_silent_client_error(record.exc_info[1]):
-            record.msg = "Dropped a connection silent for longer than GLARE_CLIENT_TIMEOUT: %s"
-            record.args = (record.exc_info[1],)
-            record.exc_info = record.exc_text = None
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return True
 
 
 class GlareWorker(ThreadWorker):

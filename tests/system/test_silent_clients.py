@@ -9,6 +9,7 @@ everyone else, and a stalled upload must leave nothing behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import time
@@ -125,7 +126,20 @@ def test_a_slow_upload_that_keeps_sending_is_not_cut(server) -> None:
     assert downloaded.content == b"".join(pieces)
 
 
-def test_downloads_left_unread_are_dropped(server) -> None:
+@pytest.fixture(params=["file", "swift"])
+def any_store_server(request, start_server, tmp_path: Path):
+    """The server above, on the file store (sent with sendfile) or on a real Swift (sent
+    chunk by chunk)."""
+    env = {"GLARE_CLIENT_TIMEOUT": str(LIMIT)}
+    if request.param == "swift":
+        swift = request.getfixturevalue("swift_server")
+        env |= {"GLARE_DEFAULT_STORE": "swift", "GLARE_SWIFT": json.dumps(
+            swift.settings(container_prefix=request.getfixturevalue("swift_prefix")))}
+    return start_server(tmp_path / "data", threads=THREADS, env=env)
+
+
+def test_downloads_left_unread_are_dropped(any_store_server) -> None:
+    server = any_store_server
     artifact_id = new_artifact(server)
     blob = f"{SAMPLE}/{artifact_id}/blob"
     size = 9 * 1024 * 1024  # more than the socket buffers hold, so the sender blocks
@@ -144,6 +158,42 @@ def test_downloads_left_unread_are_dropped(server) -> None:
                 received += len(chunk)
         assert received < size
         sock.close()
+    assert "Traceback" not in server.log_path.read_text()
+
+
+def test_a_download_read_steadily_is_not_cut(server) -> None:
+    """A reader that keeps taking data completes, however long the download lasts: the
+    limit is on the time the send buffer stays full (see ``api/client_silence.py``)."""
+    artifact_id = new_artifact(server)
+    blob = f"{SAMPLE}/{artifact_id}/blob"
+    data = os.urandom(9 * 1024 * 1024)
+    assert requests.put(f"{server.url}{blob}", data=data, timeout=30, headers={
+        **MEMBER, "Content-Type": "application/octet-stream"}).status_code == 200
+    request = (f"GET {blob} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+               f"{member_headers()}\r\n").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
+        sock.sendall(request)
+        started, received = time.monotonic(), b""
+        while chunk := sock.recv(128 * 1024):  # about 3 MiB/s: 3 s, 3 limits in all
+            received += chunk
+            time.sleep(0.04)
+    assert time.monotonic() - started > 2 * LIMIT
+    assert received.partition(b"\r\n\r\n")[2] == data
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_stalled_json_body_gets_a_408(server, method: str) -> None:
+    path, media = SAMPLE, "application/json"
+    if method == "PATCH":
+        path, media = f"{SAMPLE}/{new_artifact(server)}", "application/json-patch+json"
+    sock = open_stalled(server, (
+        f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {media}\r\n"
+        f"Content-Length: 200\r\n{member_headers()}\r\n[").encode())
+    response = read_response(sock)
+    sock.close()
+    assert response.startswith(b"HTTP/1.1 408"), response[:300]
+    assert b'"RequestTimeout"' in response
+    assert "Traceback" not in server.log_path.read_text()
 
 
 def read_response_chunk(sock: socket.socket) -> bytes:

@@ -15,12 +15,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from glare_core.api.gunicorn_worker import (
+from glare_core.api.client_silence import (
     SilentClientLogFilter,
-    _JsonErrorSocket,
-    json_error_response,
     limit_client_silence,
+    limit_sendfile_silence,
 )
+from glare_core.api.gunicorn_worker import _JsonErrorSocket, json_error_response
 from glare_core.api.unread_body import CloseAfterUnreadBody, body_left_unread
 
 
@@ -124,17 +124,26 @@ def test_error_socket_rewrites_gunicorns_page_and_passes_the_rest_through():
 
 
 def test_silence_limit_sets_the_kernel_timeouts_and_zero_leaves_them() -> None:
+    timeval = struct.calcsize("ll")
     with socket.socket() as limited, socket.socket() as unlimited:
         limit_client_silence(limited, 2.5)
         limit_client_silence(unlimited, 0)
-        timeval = struct.calcsize("ll")
-        assert struct.unpack("ll", limited.getsockopt(
-            socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)) == (2, 500_000)
-        assert limited.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 2500
-        assert struct.unpack("ll", unlimited.getsockopt(
-            socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)) == (0, 0)
-        assert unlimited.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 0
-        assert limited.gettimeout() is None  # still blocking: sendfile and MSG_WAITALL work
+        for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
+            assert struct.unpack("ll", limited.getsockopt(
+                socket.SOL_SOCKET, option, timeval)) == (2, 500_000)
+            assert struct.unpack("ll", unlimited.getsockopt(
+                socket.SOL_SOCKET, option, timeval)) == (0, 0)
+        assert limited.gettimeout() is None  # still blocking: MSG_WAITALL works
+
+
+def test_sendfile_limit_is_a_python_timeout_on_gunicorns_socket_only() -> None:
+    with socket.socket() as sock, socket.socket() as untouched:
+        limit_sendfile_silence({"gunicorn.socket": sock}, 3.0)
+        assert sock.gettimeout() == 3.0
+        limit_sendfile_silence({"gunicorn.socket": untouched}, 0)
+        assert untouched.gettimeout() is None
+    limit_sendfile_silence({"gunicorn.socket": object()}, 3.0)  # not a socket: ignored
+    limit_sendfile_silence({}, 3.0)
 
 
 def _record(exc: BaseException) -> logging.LogRecord:
