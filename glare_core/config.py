@@ -54,10 +54,15 @@ def _dict(value: Any) -> dict[str, Any]:
     return dict(json.loads(str(value)))
 
 
-def _seconds(value: Any) -> float:
+#: Below this a socket timeout rounds to nothing (or to "no limit" in the kernel's units).
+MIN_CLIENT_TIMEOUT = 0.1
+
+
+def _client_timeout(value: Any) -> float:
     seconds = float(value)
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError("must be a finite number of seconds, 0 or more")
+    if not math.isfinite(seconds) or not (seconds == 0 or seconds >= MIN_CLIENT_TIMEOUT):
+        raise ValueError(f"must be 0 (no limit) or a finite number of seconds, at least "
+                         f"{MIN_CLIENT_TIMEOUT}")
     return seconds
 
 
@@ -73,7 +78,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "PORT": (9494, int),
     "WORKERS": (2, int),
     "THREADS": (8, int),
-    "CLIENT_TIMEOUT": (60.0, _seconds),
+    "CLIENT_TIMEOUT": (60.0, _client_timeout),
     "AUTO_MIGRATE": (True, _bool),
     "AUTH_STRATEGY": ("noauth", str),
     "KEYSTONE": ({}, _dict),

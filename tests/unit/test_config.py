@@ -57,13 +57,14 @@ def test_bad_values_are_reported(environ, message):
         load_settings(environ=environ)
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "abc"])
-def test_client_timeout_must_be_finite_and_not_negative(value: str) -> None:
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "abc", "0.0000001", "0.09"])
+def test_client_timeout_must_be_zero_or_a_finite_usable_limit(value: str) -> None:
     with pytest.raises(StartupError, match="GLARE_CLIENT_TIMEOUT"):
         load_settings(environ={"GLARE_CLIENT_TIMEOUT": value})
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("0", 0.0), ("0.5", 0.5), ("90", 90.0)])
+@pytest.mark.parametrize(("value", "seconds"),
+                         [("0", 0.0), ("0.1", 0.1), ("0.5", 0.5), ("90", 90.0)])
 def test_client_timeout_accepts_seconds(value: str, seconds: float) -> None:
     assert load_settings(environ={"GLARE_CLIENT_TIMEOUT": value})[
         "GLARE_CLIENT_TIMEOUT"] == seconds
