@@ -15,7 +15,7 @@ from werkzeug.urls import iri_to_uri
 
 from glare_core.api import docs
 from glare_core.api.bodies import read_json
-from glare_core.api.client_silence import limit_sendfile_silence
+from glare_core.api.client_timeout import apply_sendfile_timeout
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact
 from glare_core.api.socket_body import direct_input
@@ -204,7 +204,7 @@ def download_response(download: Download) -> Response:
             # Content-Length bytes).
             body.fileobj.seek(body.offset)
             body = file_wrapper(body.fileobj, CHUNK_SIZE)
-            limit_sendfile_silence(request.environ, current_app.config["GLARE_CLIENT_TIMEOUT"])
+            apply_sendfile_timeout(request.environ, current_app.config["GLARE_CLIENT_TIMEOUT"])
     response = Response(body, status=status, headers=headers, content_type=content_type,
                         direct_passthrough=True)
     return response

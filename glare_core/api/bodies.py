@@ -10,12 +10,8 @@ from typing import Any
 from flask import request
 
 from glare_core.api.transport import media_type
-from glare_core.errors import (
-    BadRequest,
-    RequestTimeout,
-    RequestTooLarge,
-    UnsupportedMediaType,
-)
+from glare_core.blobs.streams import read_client
+from glare_core.errors import BadRequest, RequestTooLarge, UnsupportedMediaType
 from glare_core.types.fields import unstorable_text
 
 MAX_JSON_BODY = 1024 * 1024
@@ -36,12 +32,7 @@ def require_media_type(*expected: str) -> str:
 
 def read_json() -> Any:
     """Parse the request body as JSON (bounded in size and nesting)."""
-    try:
-        raw = request.stream.read(MAX_JSON_BODY + 1)
-    except (BlockingIOError, TimeoutError):  # a receive timeout (GLARE_CLIENT_TIMEOUT)
-        raise RequestTimeout("The client sent nothing for too long") from None
-    except OSError as exc:
-        raise BadRequest(f"The request body was interrupted ({type(exc).__name__})") from None
+    raw = read_client(request.stream, MAX_JSON_BODY + 1, what="request body")
     if len(raw) > MAX_JSON_BODY:
         raise RequestTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")
     try:

@@ -9,7 +9,7 @@ keeps gunicorn's decision, its logging and its access-log entry, and changes onl
 bytes written: the socket it hands to gunicorn's error path swaps the HTML response for
 the same status with a JSON body.
 
-A client that stalls mid-request loses its connection: see ``client_silence``.
+A client that stalls mid-request loses its connection: see ``api/client_timeout.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-from glare_core.api.client_silence import SilentClientLogFilter, limit_client_silence
+from glare_core.api.client_timeout import SilentClientLogFilter, apply_client_timeout
 from glare_core.api.errors import envelope, is_refused_request
 from glare_core.config import SETTINGS
 
@@ -81,18 +81,17 @@ class GlareWorker(ThreadWorker):
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
-        config = getattr(self.wsgi, "config", None)  # the Flask app, unless wrapped
-        if config is not None and config.get("GLARE_CLIENT_TIMEOUT") is not None:
-            self.client_timeout = float(config["GLARE_CLIENT_TIMEOUT"])
+        config = getattr(self.wsgi, "config", {})  # the Flask app, unless wrapped
+        self.client_timeout = config.get("GLARE_CLIENT_TIMEOUT", self.client_timeout)
         error_log = logging.getLogger("gunicorn.error")
         if not any(isinstance(f, SilentClientLogFilter) for f in error_log.filters):
             error_log.addFilter(SilentClientLogFilter())
 
     def handle(self, conn: Any) -> Any:
-        if not getattr(conn, "glare_silence_limited", False):
+        if not getattr(conn, "glare_timeout_applied", False):
             with contextlib.suppress(OSError):  # already closed: gunicorn finds out next
-                limit_client_silence(conn.sock, self.client_timeout)
-            conn.glare_silence_limited = True
+                apply_client_timeout(conn.sock, self.client_timeout)
+            conn.glare_timeout_applied = True
         return super().handle(conn)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:

@@ -18,6 +18,27 @@ from glare_core.blobs.base import CHUNK_SIZE
 from glare_core.errors import BadRequest, RequestTimeout, RequestTooLarge
 
 
+def read_client(stream: BinaryIO, size: int, *, what: str,
+                received: int | None = None) -> bytes:
+    """One read of a request body from the client, ``what`` naming the body in errors.
+
+    Servers report a dropped connection differently (an OSError or an HTTP error): each
+    becomes a BadRequest. A receive that times out (``GLARE_CLIENT_TIMEOUT``: EAGAIN
+    from the kernel's timeout, or a Python TimeoutError) becomes a RequestTimeout (408).
+    ``received``, when given, is how much of the body arrived before.
+    """
+    after = "" if received is None else f" after {received} bytes"
+    try:
+        return stream.read(size)
+    except (BlockingIOError, TimeoutError):
+        raise RequestTimeout(
+            f"The client sent nothing for too long; the {what} was abandoned{after}"
+        ) from None
+    except (OSError, HTTPException) as exc:
+        raise BadRequest(
+            f"The {what} was interrupted{after} ({type(exc).__name__})") from None
+
+
 def request_body(
     stream: BinaryIO, expected: int | None, chunk_size: int = CHUNK_SIZE, *,
     until_eof: bool = False,
@@ -29,9 +50,8 @@ def request_body(
     Otherwise the stream may be the connection itself, where the bytes after the body
     belong to the next request: reads then stop at ``expected`` bytes.
 
-    Servers report a dropped connection differently (an OSError, an HTTP error, or just
-    EOF before ``Content-Length`` bytes); each becomes a BadRequest here. A client that
-    stays silent past the server's receive timeout gets a RequestTimeout (408).
+    A client that goes away or stays silent is a 400 or a 408 (``read_client``), and so
+    is EOF before ``Content-Length`` bytes.
     """
     received = 0
     while True:
@@ -40,17 +60,7 @@ def request_body(
             want = min(chunk_size, expected - received)
             if want == 0:
                 return
-        try:
-            chunk = stream.read(want)
-        except (BlockingIOError, TimeoutError):  # a receive timeout (GLARE_CLIENT_TIMEOUT)
-            raise RequestTimeout(
-                f"The client sent nothing for too long; the upload was abandoned after "
-                f"{received} bytes"
-            ) from None
-        except (OSError, HTTPException) as exc:
-            raise BadRequest(
-                f"The upload was interrupted after {received} bytes ({type(exc).__name__})"
-            ) from None
+        chunk = read_client(stream, want, what="upload", received=received)
         if not chunk:
             if expected is not None and received < expected:
                 raise BadRequest(

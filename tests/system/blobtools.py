@@ -25,12 +25,15 @@ def raw_upload(
     *,
     content_length: int | None = None,
     abort: bool = False,
+    end_body: bool = True,
     on_chunk: Callable[[int], None] | None = None,
     timeout: float = 60,
 ) -> tuple[int | None, dict[str, Any] | None]:
     """PUT ``chunks`` over a plain socket (chunked unless ``content_length`` is given).
 
     ``abort``: drop the connection after the last chunk, as a client that dies would.
+    ``end_body=False``: send no chunked terminator, then wait, as a client that stalls
+    would (with ``content_length``, simply send fewer bytes).
     Returns (status, JSON body) of the response, or (None, None) when there was none.
     """
     host, port = url.removeprefix("http://").split(":")
@@ -54,7 +57,7 @@ def raw_upload(
         if abort:
             sock.close()
             return None, None
-        if content_length is None:
+        if content_length is None and end_body:
             sock.sendall(b"0\r\n\r\n")
     except OSError:
         pass  # the server stopped reading (e.g. it already answered 413)

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +33,6 @@ from tests.system.blobtools import (
     raw_upload,
     wait_for,
 )
-from tests.system.conftest import MEMBER
 
 SEGMENT = MIB
 CLIENT_TIMEOUT = 2  # seconds of silence before the server drops a client
@@ -119,23 +117,15 @@ def test_client_stalls_mid_upload(store_server, framing):
     api = Api(server.url)
     a, b, first, other = prepare(api)
     before = holdings()
-    head = (f"PUT {SAMPLE}/{a['id']}/blob HTTP/1.1\r\nHost: x\r\n"
-            f"Content-Type: application/octet-stream\r\n"
-            + "".join(f"{k}: {v}\r\n" for k, v in MEMBER.items())
-            + ("Content-Length: 8388608\r\n" if framing == "content-length"
-               else "Transfer-Encoding: chunked\r\n") + "\r\n")
-    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
-        sock.sendall(head.encode())
-        for chunk in pattern_chunks(3 * MIB):
-            sock.sendall(chunk if framing == "content-length"
-                         else f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-        started = time.monotonic()
-        response = b""
-        while piece := sock.recv(65536):
-            response += piece
-        waited = time.monotonic() - started
-    assert response.startswith(b"HTTP/1.1 408"), response[:300]
-    assert b'"RequestTimeout"' in response
+    last_sent: list[float] = []
+    status, body = raw_upload(
+        server.url, f"{SAMPLE}/{a['id']}/blob", pattern_chunks(3 * MIB),
+        content_length=8 * MIB if framing == "content-length" else None, end_body=False,
+        on_chunk=lambda _: last_sent.append(time.monotonic()), timeout=30,
+    )
+    waited = time.monotonic() - last_sent[-1]
+    assert status == 408, body
+    assert body["error"]["type"] == "RequestTimeout"
     assert CLIENT_TIMEOUT * 0.9 <= waited < CLIENT_TIMEOUT * 2 + 5
     wait_for(lambda: holdings() == before, what="the partial data to be removed")
     assert_unharmed(api, a, b, first, other, before, holdings)

@@ -15,10 +15,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from glare_core.api.client_silence import (
+from glare_core.api.client_timeout import (
     SilentClientLogFilter,
-    limit_client_silence,
-    limit_sendfile_silence,
+    apply_client_timeout,
+    apply_sendfile_timeout,
 )
 from glare_core.api.gunicorn_worker import _JsonErrorSocket, json_error_response
 from glare_core.api.unread_body import CloseAfterUnreadBody, body_left_unread
@@ -126,8 +126,8 @@ def test_error_socket_rewrites_gunicorns_page_and_passes_the_rest_through():
 def test_silence_limit_sets_the_kernel_timeouts_and_zero_leaves_them() -> None:
     timeval = struct.calcsize("ll")
     with socket.socket() as limited, socket.socket() as unlimited:
-        limit_client_silence(limited, 2.5)
-        limit_client_silence(unlimited, 0)
+        apply_client_timeout(limited, 2.5)
+        apply_client_timeout(unlimited, 0)
         for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
             assert struct.unpack("ll", limited.getsockopt(
                 socket.SOL_SOCKET, option, timeval)) == (2, 500_000)
@@ -138,12 +138,12 @@ def test_silence_limit_sets_the_kernel_timeouts_and_zero_leaves_them() -> None:
 
 def test_sendfile_limit_is_a_python_timeout_on_gunicorns_socket_only() -> None:
     with socket.socket() as sock, socket.socket() as untouched:
-        limit_sendfile_silence({"gunicorn.socket": sock}, 3.0)
+        apply_sendfile_timeout({"gunicorn.socket": sock}, 3.0)
         assert sock.gettimeout() == 3.0
-        limit_sendfile_silence({"gunicorn.socket": untouched}, 0)
+        apply_sendfile_timeout({"gunicorn.socket": untouched}, 0)
         assert untouched.gettimeout() is None
-    limit_sendfile_silence({"gunicorn.socket": object()}, 3.0)  # not a socket: ignored
-    limit_sendfile_silence({}, 3.0)
+    apply_sendfile_timeout({"gunicorn.socket": object()}, 3.0)  # not a socket: ignored
+    apply_sendfile_timeout({}, 3.0)
 
 
 def _record(exc: BaseException) -> logging.LogRecord:

@@ -1,4 +1,5 @@
-"""How long a client may stay silent mid-request before it loses its connection.
+"""``GLARE_CLIENT_TIMEOUT``: how long a client may stay silent mid-request before it
+loses its connection.
 
 Each connection holds one of the worker's threads while a request is read and answered,
 and gunicorn waits for the client without limit once the first bytes have arrived. So a
@@ -8,7 +9,7 @@ wait with the kernel's ``SO_RCVTIMEO`` and ``SO_SNDTIMEO``, which leave the sock
 blocking (the upload's ``MSG_WAITALL`` receive keeps working as it is): a receive that
 gets nothing for that long fails, and so does a send that can hand the kernel nothing for
 that long because the client does not read. File downloads, which gunicorn sends with
-``socket.sendfile``, get the same bound from ``limit_sendfile_silence``. An upload cut
+``socket.sendfile``, get the same bound from ``apply_sendfile_timeout``. An upload cut
 this way gets a 408 when the client still listens (``blobs/streams.py``); the blob is not
 stored.
 
@@ -31,7 +32,7 @@ import struct
 from typing import Any
 
 
-def limit_client_silence(sock: socket.socket, seconds: float) -> None:
+def apply_client_timeout(sock: socket.socket, seconds: float) -> None:
     """Make a receive or a send on ``sock`` fail once the client has let ``seconds`` pass
     without sending, or without taking what is sent (see the module docstring); 0 leaves
     the socket as it is."""
@@ -43,7 +44,7 @@ def limit_client_silence(sock: socket.socket, seconds: float) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
 
 
-def limit_sendfile_silence(environ: dict[str, Any], seconds: float) -> None:
+def apply_sendfile_timeout(environ: dict[str, Any], seconds: float) -> None:
     """Bound the wait of a response that gunicorn will send with ``socket.sendfile``.
 
     On a blocking socket, ``socket.sendfile`` answers the kernel's send timeout by waiting
@@ -59,7 +60,7 @@ def limit_sendfile_silence(environ: dict[str, Any], seconds: float) -> None:
 
 
 def is_silent_client_error(exc: BaseException | None) -> bool:
-    """Whether ``exc`` is how a socket limited by ``limit_client_silence`` fails."""
+    """Whether ``exc`` is how a socket limited by ``apply_client_timeout`` fails."""
     return isinstance(exc, BlockingIOError | TimeoutError)
 
 
