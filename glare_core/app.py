@@ -26,6 +26,7 @@ from glare_core import __version__
 from glare_core.api import artifacts, blobs, cors, docs, meta, quotas, schemas, transport
 from glare_core.api.errors import register_error_handlers
 from glare_core.api.fault import FaultWrapper
+from glare_core.api.routing import GlareFlask
 from glare_core.api.unread_body import CloseAfterUnreadBody
 from glare_core.auth.keystone import wrap_with_auth_token
 from glare_core.auth.policy import Policy, load_policy_file
@@ -36,6 +37,7 @@ from glare_core.data.migrations import migrate, migrations_directory
 from glare_core.data.sql.garbage import GarbageQueue
 from glare_core.data.sql.locks import SqlLockStore
 from glare_core.data.sql.quotas import QuotaStore
+from glare_core.data.sql.readers import ReaderLeases
 from glare_core.data.sql.store import SqlDataAPI
 from glare_core.engine.blobs import BlobService, BlobSettings
 from glare_core.engine.hooks import HookRunner
@@ -79,8 +81,8 @@ def create_app(
     """
     settings = load_settings(config_file, overrides=config)
     # The only static files are the Swagger UI's (from the swagger-ui-bundle package).
-    app = Flask("glare_core", static_folder=str(swagger_ui_bundle.swagger_ui_path),
-                static_url_path=SWAGGER_UI_ASSETS_URL)
+    app = GlareFlask("glare_core", static_folder=str(swagger_ui_bundle.swagger_ui_path),
+                     static_url_path=SWAGGER_UI_ASSETS_URL)
     app.config.update(OPENAPI_SETTINGS)
     app.config.update(settings)
     logging.getLogger("glare").setLevel(settings["GLARE_LOG_LEVEL"].upper())
@@ -166,6 +168,7 @@ def create_app(
             stale_after=settings["GLARE_UPLOAD_STALE_AFTER"],
             verify_on_read=settings["GLARE_VERIFY_ON_READ"],
         ),
+        readers=ReaderLeases(database),
     )
     state.service.blob_cleaner = state.blobs.discard_artifact_blobs
     for artifact_type in registry.values():  # an unknown store stops the start-up here

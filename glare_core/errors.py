@@ -149,6 +149,14 @@ class NotImplementedMethod(GlareError):
     default_message = "The server does not support this method"
 
 
+class UnsupportedTransferCoding(GlareError):
+    """A request body in a transfer coding other than chunked (RFC 9112 §6.1)."""
+
+    status = 501
+    error_type = "NotImplemented"
+    default_message = "Request bodies may only be sent with the chunked transfer coding"
+
+
 class ServiceUnavailable(GlareError):
     status = 503
     error_type = "ServiceUnavailable"

@@ -16,6 +16,7 @@ from werkzeug.urls import iri_to_uri
 from glare_core.api import docs
 from glare_core.api.bodies import read_json
 from glare_core.api.client_timeout import apply_sendfile_timeout
+from glare_core.api.expect_continue import send_continue
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact
 from glare_core.api.socket_body import direct_input
@@ -24,7 +25,7 @@ from glare_core.blobs.base import CHUNK_SIZE, FileRange
 from glare_core.blobs.streams import request_body
 from glare_core.engine.blobs import BlobService, Download
 from glare_core.engine.service import revision_tag
-from glare_core.errors import BadRequest, Conflict, RangeNotSatisfiable
+from glare_core.errors import BadRequest, Conflict, PreconditionFailed, RangeNotSatisfiable
 
 blp = Blueprint("blobs", __name__, description="Blob data of artifacts.")
 
@@ -68,12 +69,21 @@ def upload_body(length: int | None) -> Iterator[bytes]:
     """
     environ = request.environ
     if length is not None and (direct := direct_input(environ)) is not None:
-        return request_body(direct, length)
-    if environ.get("wsgi.input_terminated"):
-        return request_body(environ["wsgi.input"], length, until_eof=True)
-    if length is not None:
-        return request_body(environ["wsgi.input"], length)
-    return request_body(request.stream, length)
+        chunks = request_body(direct, length)
+    elif environ.get("wsgi.input_terminated"):
+        chunks = request_body(environ["wsgi.input"], length, until_eof=True)
+    elif length is not None:
+        chunks = request_body(environ["wsgi.input"], length)
+    else:
+        chunks = request_body(request.stream, length)
+    return _continued(environ, chunks)
+
+
+def _continued(environ: dict[str, Any], chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks``, after the ``100 Continue`` a client may be waiting for: sent when the
+    upload first reads, after every check that could refuse it (api/expect_continue)."""
+    send_continue(environ)
+    yield from chunks
 
 
 def _artifact_response(type_name: str, record: dict) -> Response:
@@ -83,7 +93,7 @@ def _artifact_response(type_name: str, record: dict) -> Response:
     return response
 
 
-@blp.route("/artifacts/<type_name>/<artifact_id>/<path:blob_path>",
+@blp.route("/artifacts/<type_name>/<artifact_id>/<blobpath:blob_path>",
            parameters=[docs.BLOB_PATH])
 class BlobData(MethodView):
     @blp.doc(**docs.download_doc())
@@ -171,6 +181,7 @@ def download_response(download: Download) -> Response:
     headers["Content-Disposition"] = (
         f"attachment; filename=\"{_ascii(filename)}\"; filename*=UTF-8''{quote(filename)}"
     )
+    check_if_match(etag)
     if etag:
         headers["ETag"] = etag
         # If-None-Match compares weakly (RFC 9110 §13.1.2).
@@ -208,6 +219,16 @@ def download_response(download: Download) -> Response:
     response = Response(body, status=status, headers=headers, content_type=content_type,
                         direct_passthrough=True)
     return response
+
+
+def check_if_match(etag: str | None) -> None:
+    """RFC 9110 §13.1.1: with If-Match, only the blob it names (strongly) is sent, so a
+    client resuming a download never gets another blob's bytes; else 412."""
+    if_match = request.if_match
+    if not if_match or if_match.star_tag:
+        return
+    if etag is None or not if_match.contains(etag.strip('"')):
+        raise PreconditionFailed("The blob is not the one If-Match names")
 
 
 def _requested_range(size: int, etag: str | None) -> tuple[int, int] | None:

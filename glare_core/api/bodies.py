@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import request
 
+from glare_core.api.expect_continue import send_continue
 from glare_core.api.transport import media_type
 from glare_core.blobs.streams import read_client
 from glare_core.errors import BadRequest, RequestTooLarge, UnsupportedMediaType
@@ -32,6 +33,7 @@ def require_media_type(*expected: str) -> str:
 
 def read_json() -> Any:
     """Parse the request body as JSON (bounded in size and nesting)."""
+    send_continue(request.environ)
     raw = read_client(request.stream, MAX_JSON_BODY + 1, what="request body")
     if len(raw) > MAX_JSON_BODY:
         raise RequestTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")

@@ -93,6 +93,7 @@ def _header(name: str, description: str) -> dict[str, Any]:
 
 
 IF_NONE_MATCH = _header("If-None-Match", "ETags held by the client: 304 when one matches.")
+IF_MATCH_BLOB = _header("If-Match", "The blob's ETag (or *): 412 when it does not match.")
 
 
 def _errors(*codes: int) -> dict[str, Any]:
@@ -167,6 +168,7 @@ def download_doc() -> dict[str, Any]:
     return {"parameters": [
         _header("Range", "One byte range, bytes=first-[last] or bytes=-suffix: 206 or 416."),
         IF_NONE_MATCH,
+        IF_MATCH_BLOB,
     ],
         "responses": {
         "200": {"description": "The data",
@@ -175,7 +177,7 @@ def download_doc() -> dict[str, Any]:
         "206": {"description": "A byte range of the data"},
         "301": {"description": "External location (see the Location header)"},
         "304": {"description": "Not modified (If-None-Match)"},
-        **_errors(400, 401, 403, 404, 409, 416, 503)}}
+        **_errors(400, 401, 403, 404, 409, 412, 416, 503)}}
 
 
 def delete_blob_doc() -> dict[str, Any]:

@@ -10,6 +10,8 @@ bytes written: the socket it hands to gunicorn's error path swaps the HTML respo
 the same status with a JSON body.
 
 A client that stalls mid-request loses its connection: see ``api/client_timeout.py``.
+``Expect: 100-continue`` is answered by the app, once it reads the body: see
+``api/expect_continue.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from glare_core.api.client_timeout import SilentClientLogFilter, apply_client_timeout
 from glare_core.api.errors import envelope, is_refused_request
+from glare_core.api.expect_continue import defer_continue
 from glare_core.config import SETTINGS
 
 # What a client matches on (the contract's error types, or the nearest HTTP name).
@@ -93,6 +96,10 @@ class GlareWorker(ThreadWorker):
                 apply_client_timeout(conn.sock, self.client_timeout)
             conn.glare_timeout_applied = True
         return super().handle(conn)
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        defer_continue(req)  # answered when the app starts reading the body
+        return super().handle_request(req, conn)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         # Requests gunicorn refuses say why in the exception; anything else is a failure

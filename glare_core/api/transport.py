@@ -11,7 +11,7 @@ from flask import Flask, Response, current_app, g, request
 from glare_core.api import versions
 from glare_core.auth.context import RequestContext, new_request_id
 from glare_core.auth.strategies import STRATEGIES
-from glare_core.errors import BadRequest, MethodNotAllowed
+from glare_core.errors import BadRequest, MethodNotAllowed, UnsupportedTransferCoding
 from glare_core.types.base import UUID_PATTERN
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
@@ -54,6 +54,19 @@ def check_no_nul() -> None:
         raise BadRequest("NUL characters are not allowed in the URL")
 
 
+def check_transfer_coding() -> None:
+    """Only the chunked framing is decoded. gunicorn passes gzip, deflate or compress in
+    front of it on to the app, whose upload would store the body still encoded: 501."""
+    value = request.headers.get("Transfer-Encoding")
+    if value is None:
+        return
+    codings = {coding.strip(" \t").lower() for coding in value.split(",")} - {"chunked", ""}
+    if codings:
+        raise UnsupportedTransferCoding(
+            f"Transfer-Encoding {value!r} is not supported: send the body with the chunked "
+            "coding only (a compressed file is uploaded as it is)")
+
+
 def is_cors_preflight() -> bool:
     """OPTIONS is served only as a CORS preflight, when CORS is on (``api/cors.py``);
     any other OPTIONS is a method the route does not have (contract §2: 405)."""
@@ -65,6 +78,7 @@ def before_request() -> None:
     g.request_id = normalize_request_id(request.headers.get(REQUEST_ID_HEADER))
     check_path_encoding()
     check_no_nul()
+    check_transfer_coding()
     endpoint = request.endpoint or ""
     if request.url_rule and (
         (request.method == "HEAD" and endpoint not in HEAD_ENDPOINTS)

@@ -23,7 +23,7 @@ from glare_core.errors import BlobNotFound, BlobWriteError, InsufficientStorage
 __all__ = ["BLOB_STORE_API_VERSION", "CHUNK_SIZE", "BlobNotFound", "BlobStore", "BlobWriteError",
            "FileRange", "InsufficientStorage", "StoredBlob"]
 
-BLOB_STORE_API_VERSION = "1.1"
+BLOB_STORE_API_VERSION = "1.2"
 CHUNK_SIZE = 1024 * 1024
 
 
@@ -74,6 +74,10 @@ class BlobStore(abc.ABC):
     schemes: tuple[str, ...] = ()
     #: False for read-only stores (e.g. plain HTTP locations).
     writable: bool = True
+    #: True when a read that has started keeps getting its bytes after ``delete`` of its
+    #: location (an open file). When False, Glare holds back deleting replaced or deleted
+    #: data until the downloads reading it have finished. Since blob store API 1.2.
+    readers_survive_delete: bool = False
 
     @property
     def name(self) -> str:
@@ -110,7 +114,12 @@ class BlobStore(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, location: str) -> None:
-        """Remove the data at ``location``; no error if it is already gone."""
+        """Remove the data at ``location``; no error if it is already gone.
+
+        It must also remove whatever a write to ``location`` that never finished left
+        (a server killed mid-upload cannot clean up after itself): the engine deletes
+        the location of an abandoned upload and expects no fragment to remain.
+        """
 
     def exists(self, location: str) -> bool:
         """True if data is stored at ``location`` (used by the scrubber and tests)."""

@@ -1,7 +1,8 @@
 """The ``file`` store: blobs as files under ``<data dir>/blobs`` (the embedded default).
 
 Writes go to a temporary file next to the target, are fsynced, then renamed into place, so
-a reader never sees a partial blob and a failed or interrupted write leaves nothing behind.
+a reader never sees a partial blob and a failed write leaves nothing behind (a server
+killed mid-write leaves its temporary file, which deleting the location removes).
 They bypass the page cache (``O_DIRECT``, see ``direct_io``) where the filesystem allows.
 Locations are relative (``file:<namespace>/<xx>/<blob id>``) so the data folder can move.
 """
@@ -9,6 +10,7 @@ Locations are relative (``file:<namespace>/<xx>/<blob id>``) so the data folder 
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import uuid
 from collections.abc import Iterable, Iterator
@@ -30,6 +32,7 @@ SCHEME = "file"
 
 class FilesystemStore(BlobStore):
     schemes = (SCHEME,)
+    readers_survive_delete = True  # an unlinked file stays readable through open handles
 
     def __init__(
         self, root: str | os.PathLike[str], *, fsync: bool = True, direct_io: bool = True
@@ -90,7 +93,11 @@ class FilesystemStore(BlobStore):
         return FileRange(handle, offset, length)
 
     def delete(self, location: str) -> None:
-        self.path_of(location).unlink(missing_ok=True)
+        target = self.path_of(location)
+        target.unlink(missing_ok=True)
+        # A server killed mid-write leaves its temporary file behind: it goes too.
+        for partial in target.parent.glob(f"{glob.escape(target.name)}.partial-*"):
+            partial.unlink(missing_ok=True)
 
     def exists(self, location: str) -> bool:
         return self.path_of(location).is_file()

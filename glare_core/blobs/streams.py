@@ -198,3 +198,45 @@ def take(chunks: Iterator[bytes], limit: int, carry: list[bytes]) -> Iterator[by
             chunk = chunk[:remaining]
         remaining -= len(chunk)
         yield chunk
+
+
+class LeasedChunks:
+    """The chunks of a download that holds a lease: ``renew`` is called at most every
+    ``renew_every`` seconds while chunks flow, ``on_close`` once, when the last chunk
+    has been taken or when the server closes the response, whichever comes first."""
+
+    def __init__(self, chunks: Iterable[bytes], *, renew: Callable[[], None],
+                 renew_every: float, on_close: Callable[[], None]) -> None:
+        self._source = chunks
+        self._chunks = iter(chunks)
+        self._renew = renew
+        self._renew_every = renew_every
+        self._on_close = on_close
+        self._renewed = time.monotonic()
+        self._closed = False
+
+    def __iter__(self) -> LeasedChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            chunk = next(self._chunks)
+        except BaseException:
+            self.close()  # the end (or a failed read): nothing more will be read
+            raise
+        now = time.monotonic()
+        if now - self._renewed >= self._renew_every:
+            self._renewed = now
+            self._renew()
+        return chunk
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            close = getattr(self._source, "close", None) or getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._on_close()

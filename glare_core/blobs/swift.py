@@ -6,9 +6,10 @@ never more than the cluster's ``max_file_size``) is one object, streamed in one 
 Anything bigger, or of unknown size (chunked uploads), is a Static Large Object whose
 ``segment_size`` segments (``<container>_segments/<blob id>/<n>``) are uploaded one after
 another while the request body streams in, so memory stays bounded and blobs of many GiB
-work. Deleting a blob deletes its segments too. Plain objects are preferred: reading a
-Static Large Object costs the proxy an MD5 of every segment, and a plain object's ETag is
-the MD5 of its content, which Glare then need not compute itself.
+work. Deleting a blob deletes its segments too, and deleting a location that has no
+object deletes the segments a server killed mid-write left under it. Plain objects are
+preferred: reading a Static Large Object costs the proxy an MD5 of every segment, and a
+plain object's ETag is the MD5 of its content, which Glare then need not compute itself.
 
 Authentication: tempauth/v1 (``auth_url``, ``user``, ``key``) or Keystone v3 (add
 ``auth_version = "3"``, ``project_name``, ``user_domain_name``, ``project_domain_name``).
@@ -350,7 +351,15 @@ class SwiftStore(BlobStore):
         container, obj = self.split(location)
         try:
             with self._pool.borrowed() as conn:
-                headers = conn.head_object(container, obj)
+                try:
+                    headers = conn.head_object(container, obj)
+                except ClientException as exc:
+                    if exc.http_status != 404:
+                        raise
+                    # No object, but a server killed mid-write may have left segments
+                    # of a large object whose manifest it never wrote.
+                    self._delete_orphan_segments(conn, container, obj)
+                    return
                 # Swift answers 200 but deletes nothing when a plain object is deleted
                 # with multipart-manifest=delete, so ask what the object is first.
                 if headers.get("x-static-large-object", "").lower() == "true":
@@ -363,6 +372,23 @@ class SwiftStore(BlobStore):
                 raise ServiceUnavailable(f"Swift cannot delete {location}: {exc}") from None
         except _NETWORK_ERRORS as exc:
             raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
+
+    @staticmethod
+    def _delete_orphan_segments(conn: swift.Connection, container: str, obj: str) -> None:
+        segment_container = f"{container}_segments"
+        try:
+            _, segments = conn.get_container(segment_container, prefix=f"{obj}/",
+                                             full_listing=True)
+        except ClientException as exc:
+            if exc.http_status == 404:
+                return  # no segment container: nothing was ever segmented
+            raise
+        for segment in segments:
+            try:
+                conn.delete_object(segment_container, segment["name"])
+            except ClientException as exc:
+                if exc.http_status != 404:
+                    raise
 
     def exists(self, location: str) -> bool:
         container, obj = self.split(location)

@@ -90,6 +90,9 @@ def gunicorn_options(config: Any) -> dict[str, Any]:
         "timeout": 300,
         "accesslog": "-",
         "loglevel": config["GLARE_LOG_LEVEL"].lower(),
+        # gunicorn's most (its default is 4094): a folder key may be 1000 characters,
+        # which a client sends percent-encoded, 6 bytes per Cyrillic or Greek letter.
+        "limit_request_line": 8190,
     }
     # gunicorn 25.1+ opens a control socket at one path per user, whatever the port
     # ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): every server on a host

@@ -35,8 +35,9 @@ from glare_core.auth.context import RequestContext
 from glare_core.blobs.base import BlobStore, BlobWriteError
 from glare_core.blobs.pipeline import write_behind
 from glare_core.blobs.registry import StoreRegistry
-from glare_core.blobs.streams import DIGEST_HEX_LENGTHS, MeteredStream
+from glare_core.blobs.streams import DIGEST_HEX_LENGTHS, LeasedChunks, MeteredStream
 from glare_core.data.sql.garbage import GarbageQueue
+from glare_core.data.sql.readers import ReaderLeases
 from glare_core.engine import access
 from glare_core.engine.hooks import artifact_payload
 from glare_core.engine.locking import artifact_lock_key
@@ -69,8 +70,13 @@ FINISH_LOCK_WAIT = 30.0
 @dataclass(frozen=True)
 class BlobSettings:
     stale_after: float = 300.0
-    heartbeat_every: float = 30.0
     verify_on_read: bool = False
+
+    @property
+    def heartbeat_every(self) -> float:
+        """How often a live upload marks its record fresh: at least three times per
+        ``stale_after``, so that a live upload never looks abandoned."""
+        return min(30.0, self.stale_after / 3)
 
 
 class BlobTarget(NamedTuple):
@@ -119,8 +125,11 @@ def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) ->
 def check_external_url(url: str) -> None:
     """An external location is sent back as the ``Location`` of a 301, so it must be an
     http(s) URL that parses, with a host: a port that is not a number, an unclosed
-    ``[`` or a missing host would otherwise fail every later download of the blob."""
-    if not url.startswith("http"):
+    ``[`` or a missing host would otherwise fail every later download of the blob. The
+    contract asks for a URL that starts with ``http``; the scheme is compared as a scheme
+    (case-insensitively, and ``httpx:`` or ``https-evil:`` are not http)."""
+    scheme, colon, _ = url.partition(":")
+    if not colon or scheme.lower() not in ("http", "https"):
         raise BadRequest("An external location must be an http(s) URL")
     if "\\" in url:
         raise BadRequest("A location URL must not contain backslashes")
@@ -162,6 +171,7 @@ class BlobService:
         choose_store: Callable[[ArtifactType, str], BlobStore],
         pm: Any,
         settings: BlobSettings,
+        readers: ReaderLeases | None = None,
     ) -> None:
         self.service = service
         self.stores = stores
@@ -169,6 +179,7 @@ class BlobService:
         self.choose_store = choose_store
         self.pm = pm
         self.settings = settings
+        self.readers = readers
 
     # ---- upload ---------------------------------------------------------------------
 
@@ -464,11 +475,12 @@ class BlobService:
         record = self.service.find(artifact_id, artifact_type)
         access.require_visible(context, record, see_all=see_all)
         assert record is not None
-        spec = resolve_target(artifact_type, field_name, blob_key)
+        # §7.9's order: who may read (403) before what is read (400).
         if not see_all:
             policy.authorize("artifact:download", record, context)
         if record["status"] == "deleted":
             raise Forbidden("A deleted artifact cannot be downloaded")
+        spec = resolve_target(artifact_type, field_name, blob_key)
         blob = blob_at(record, spec, blob_key)
         if blob is None:
             raise NotFound("No data was uploaded here")
@@ -479,33 +491,91 @@ class BlobService:
         if blob.get("external"):
             return Download(artifact_type, record, field_name, blob_key, blob, blob["url"])
         store = self.stores.for_location(blob["location"])
+        location = blob["location"]
 
         def open_range(offset: int, length: int | None) -> Iterable[bytes]:
-            data = store.read(blob["location"], offset=offset, length=length)
-            if self.settings.verify_on_read and offset == 0 and length is None:
-                data = _verified(data, blob)
+            lease = self._lease_for_reading(store, artifact_type, record, spec, blob_key)
             try:
-                wrapped = self._chain(
-                    "glare_blob_post_download", "data", data, artifact_type=artifact_type,
-                    artifact=copy.deepcopy(record), field_name=field_name,
-                    blob_key=blob_key, context=context,
-                )
-            except GlareError:
+                data = store.read(location, offset=offset, length=length)
+                if self.settings.verify_on_read and offset == 0 and length is None:
+                    data = _verified(data, blob)
+                try:
+                    wrapped = self._chain(
+                        "glare_blob_post_download", "data", data, artifact_type=artifact_type,
+                        artifact=copy.deepcopy(record), field_name=field_name,
+                        blob_key=blob_key, context=context,
+                    )
+                except GlareError:
+                    raise
+                except Exception as exc:
+                    raise BadRequest(f"The download was refused: {exc}") from None
+                chunks = _hook_errors_as_400(wrapped) if wrapped is not data else data
+            except BaseException:
+                self._done_reading(store, location, lease)
                 raise
-            except Exception as exc:
-                raise BadRequest(f"The download was refused: {exc}") from None
-            return _hook_errors_as_400(wrapped) if wrapped is not data else data
+            if lease is None:
+                return chunks
+            assert self.readers is not None
+            return LeasedChunks(chunks, renew=lambda: self.readers.renew(lease),
+                                renew_every=self.readers.ttl / 3,
+                                on_close=lambda: self._done_reading(store, location, lease))
 
         return Download(artifact_type, record, field_name, blob_key, blob, None, open_range)
+
+    def _lease_for_reading(
+        self, store: BlobStore, artifact_type: ArtifactType, record: dict, spec: FieldSpec,
+        blob_key: str | None,
+    ) -> int | None:
+        """A reader lease on the blob's data for stores whose reads stop when it is deleted
+        (None for the others): replacing or deleting the blob then waits for this download.
+        """
+        if self.readers is None or store.readers_survive_delete:
+            return None
+        location = blob_at(record, spec, blob_key)["location"]  # type: ignore[index]
+        lease = self.readers.take(location)
+        # Replaced or deleted before the lease was taken: the data may be gone already.
+        current = self.service.find(record["id"], artifact_type)
+        current_blob = None
+        if current is not None and current["status"] != "deleted":
+            current_blob = blob_at(current, spec, blob_key)
+        if current_blob is None or current_blob.get("location") != location:
+            self.readers.give_back(lease)
+            raise Conflict("The blob was replaced or deleted as its download started; retry")
+        return lease
+
+    def _done_reading(self, store: BlobStore, location: str, lease: int | None) -> None:
+        """Give the lease back; the last reader of data already discarded deletes it."""
+        if lease is None or self.readers is None:
+            return
+        try:
+            self.readers.give_back(lease)
+            waiting = self.garbage.for_location(location)
+            if not waiting or self.readers.held(location):
+                return
+            store.delete(location)
+            for item in waiting:
+                self.garbage.done(item.id)
+        except Exception:
+            log.exception("cannot delete %s after its last download; the scrubber will",
+                          location)
+
+    def _still_read(self, store: BlobStore, location: str) -> bool:
+        return (self.readers is not None and not store.readers_survive_delete
+                and self.readers.held(location))
 
     # ---- removal --------------------------------------------------------------------
 
     def discard(self, location: str, reason: str) -> None:
-        """Delete stored data now, or queue it for the scrubber if the store fails."""
+        """Delete stored data now, or queue it: for the downloads still reading it (the
+        last one deletes it), or for the scrubber if the store fails."""
         try:
             store = self.stores.for_location(location)
-            if store.writable:
-                store.delete(location)
+            if not store.writable:
+                return
+            if self._still_read(store, location):
+                self.garbage.add(location, f"{reason}, after its downloads")
+                return
+            store.delete(location)
         except Exception as exc:
             log.warning("cannot delete %s now (%s); queued for the scrubber", location, exc)
             self.garbage.add(location, reason)
@@ -527,6 +597,8 @@ class BlobService:
         for item in self.garbage.pending(batch):
             try:
                 store = self.stores.for_location(item.location)
+                if self._still_read(store, item.location):
+                    continue  # its last download deletes it (or its lease expires)
                 if store.writable:
                     store.delete(item.location)
             except Exception as exc:

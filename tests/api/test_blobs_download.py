@@ -9,6 +9,7 @@ Every test runs with the ``file`` store and with the ``database`` store (§31 #1
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 import glare_sample_artifact
@@ -22,9 +23,11 @@ from tests.api.helpers import (
     LOCATION,
     MISSING_ID,
     activate,
+    assert_envelope,
     assert_error,
     digests,
     publish,
+    stored,
     upload_ok,
     url,
 )
@@ -424,6 +427,36 @@ def test_etag_changes_with_reupload(user1, blob27):
     assert_full_download(response, b"new content", "text/plain")
 
 
+@pytest.mark.parametrize("if_match", ["{etag}", '"unrelated", {etag}', "*"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_if_match_of_the_blob_sends_it(user1, blob27, if_match, method):
+    etag = etag_of(DATA27)
+    response = user1.request(method, url(blob27["id"], "blob"),
+                             headers={"If-Match": if_match.format(etag=etag)})
+    assert response.status_code == 200
+    assert response.headers["ETag"] == etag
+    if method == "GET":
+        assert_full_download(response, DATA27, "text/plain")
+
+
+@pytest.mark.parametrize("if_match", ['"unrelated"', "W/{etag}"])  # strong comparison
+@pytest.mark.parametrize("extra", [{}, {"Range": "bytes=5-"}])
+def test_if_match_of_another_blob_is_412(user1, blob27, if_match, extra):
+    """RFC 9110 §13.1.1: a client resuming a download with If-Match and Range never gets
+    the bytes of a blob that replaced the one it started with."""
+    headers = {"If-Match": if_match.format(etag=etag_of(DATA27)), **extra}
+    assert_envelope(user1.get(url(blob27["id"], "blob"), headers=headers), 412,
+                    "PreconditionFailed")
+
+
+def test_if_match_after_a_reupload_is_412(user1, blob27):
+    old = etag_of(DATA27)
+    upload_ok(user1, blob27["id"], "blob", b"new content", "text/plain")
+    response = user1.get(url(blob27["id"], "blob"),
+                         headers={"If-Match": old, "Range": "bytes=3-"})
+    assert_envelope(response, 412, "PreconditionFailed")
+
+
 def test_if_none_match_does_not_bypass_access_rules(user2, blob27):
     response = user2.get(url(blob27["id"], "blob"),
                          headers={"If-None-Match": etag_of(DATA27)})
@@ -631,3 +664,88 @@ class TestDownloadHooks:
         hooks.fail = True
         response = user1.get(url(art["id"], "blob"))
         assert_error(response, 400)
+
+
+# ---- downloads in progress while the data is replaced or deleted ------------------------
+
+BIG = 3 * 1024 * 1024 + 5  # four rows of the database store, four file chunks
+
+
+def start_download(client: Any, artifact_id: str) -> tuple[Any, Any, bytes]:
+    """A download whose first chunk has been read: (response, chunk iterator, chunk)."""
+    response = client.get(url(artifact_id, "blob"), buffered=False)
+    assert response.status_code == 200
+    chunks = iter(response.response)
+    return response, chunks, next(chunks)
+
+
+def garbage(app: Any) -> list:
+    return app.extensions["glare"].blobs.garbage.pending()
+
+
+@pytest.mark.parametrize("change", ["reupload", "delete"])
+def test_a_download_in_progress_gets_all_of_the_old_data(user1, glare_app, store_name, change):
+    """Replacing or deleting a blob while it is downloaded does not cut the download
+    short: the database store reads row by row (like a Swift large object, segment by
+    segment), so its data is deleted when the download ends, not before."""
+    data = os.urandom(BIG)
+    art = user1.create(SAMPLE, name="read-while-replaced")
+    upload_ok(user1, art["id"], "blob", data)
+    (old,) = stored(glare_app)
+    response, chunks, first = start_download(user1, art["id"])
+    if change == "reupload":
+        upload_ok(user1, art["id"], "blob", b"new data")
+    else:
+        assert user1.delete(url(art["id"])).status_code == 204
+    rest = b"".join(chunks)
+    response.close()
+    assert first + rest == data
+    assert old not in stored(glare_app)  # deleted by the download's end
+    assert len(stored(glare_app)) == (1 if change == "reupload" else 0)
+    assert garbage(glare_app) == []
+
+
+def test_the_scrubber_leaves_data_a_download_still_reads(user1, glare_app, store_name):
+    blobs = glare_app.extensions["glare"].blobs
+    data = os.urandom(BIG)
+    art = user1.create(SAMPLE, name="scrub-while-read")
+    upload_ok(user1, art["id"], "blob", data)
+    (old,) = stored(glare_app)
+    response, chunks, first = start_download(user1, art["id"])
+    upload_ok(user1, art["id"], "blob", b"new data")
+    blobs.collect_garbage()  # what glare-manage scrub does with the queue
+    assert first + b"".join(chunks) == data
+    response.close()
+    assert old not in stored(glare_app)
+    assert garbage(glare_app) == []
+
+
+def test_a_download_that_starts_as_the_blob_is_replaced_is_409(user1, glare_app, monkeypatch):
+    """Between reading the record and taking its lease the blob may be replaced (and its
+    data deleted): the download then stops with a 409 before sending anything."""
+    blobs = glare_app.extensions["glare"].blobs
+    art = user1.create(SAMPLE, name="replaced-at-start")
+    upload_ok(user1, art["id"], "blob", b"old data")
+    readers = blobs.readers
+    take = readers.take
+
+    def replaced_meanwhile(location: str) -> int:
+        lease = take(location)
+        record = blobs.service.data_apis[SAMPLE].get(art["id"])
+        blobs.service.data_apis[SAMPLE].set_blob(
+            art["id"], "blob", None, {**record["blob"], "location": location + "-new"})
+        return lease
+
+    monkeypatch.setattr(readers, "take", replaced_meanwhile)
+    store = blobs.stores.for_location(
+        blobs.service.data_apis[SAMPLE].get(art["id"])["blob"]["location"])
+    response = user1.get(url(art["id"], "blob"))
+    if store.readers_survive_delete:  # open files outlive deletion: no lease is taken
+        assert response.status_code == 200
+    else:
+        assert_envelope(response, 409, "Conflict")
+        assert not readers.held(location_of(glare_app, art["id"]).removesuffix("-new"))
+
+
+def location_of(app: Any, artifact_id: str) -> str:
+    return app.extensions["glare"].service.data_apis[SAMPLE].get(artifact_id)["blob"]["location"]

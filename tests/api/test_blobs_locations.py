@@ -186,6 +186,12 @@ def test_location_body_not_a_json_object_is_400(user1, glare_app, raw):
     {"url": "http://example.com/x"},  # external needs md5
     {"url": "http://example.com/x", "md5": None},
     {"url": "ftp://example.com/x", "md5": MD5},  # external needs an http(s) URL
+    # Schemes that merely start with "http" are other schemes:
+    {"url": "httpx://example.com/a", "md5": MD5},
+    {"url": "httpfoo://host:1/x", "md5": MD5},
+    {"url": "https-evil://host/x", "md5": MD5},
+    {"url": "http+unix://%2Frun%2Fx.sock/x", "md5": MD5},
+    {"url": "http", "md5": MD5},
     {"url": "example.com/x", "md5": MD5},
     {"url": "/artifacts/sample_artifact/x", "md5": MD5},
     {"url": "http://example.com/x", "md5": MD5, "location_type": "bogus"},
@@ -225,6 +231,8 @@ def test_invalid_location_body_is_400(user1, admin, glare_app, body):
 @pytest.mark.parametrize("stored, sent", [
     ("https://example.com:8443/a?b=c#d", "https://example.com:8443/a?b=c#d"),
     ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+    ("HTTP://EXAMPLE.COM/a", "http://example.com/a"),  # schemes are case-insensitive
+    ("Https://example.com/a", "https://example.com/a"),
     ("http://b\u00fccher.example/\u00e4", "http://xn--bcher-kva.example/%C3%A4"),
 ])
 def test_valid_external_urls_redirect_to_themselves(user1, stored, sent):

@@ -287,6 +287,42 @@ def test_folder_with_several_keys(user1, glare_app, store_name):
     assert len(stored_in(glare_app, store_name)) == 3
 
 
+@pytest.mark.parametrize("key", ["a%0Ab", "trailing%0A", "%0A"])
+def test_folder_key_with_a_line_feed_is_a_key_like_any_other(user1, glare_app, store_name, key):
+    """A line feed in a key reaches the folder (it used to miss the blob route and get
+    the catch-all 404, while CR, TAB and other control characters were stored)."""
+    art = user1.create(SAMPLE, name="lf-key")
+    upload_ok(user1, art["id"], f"dict_of_blobs/{key}", b"lf")
+    real_key = key.replace("%0A", "\n")
+    assert list(user1.show(SAMPLE, art["id"])["dict_of_blobs"]) == [real_key]
+    assert download(user1, art["id"], f"dict_of_blobs/{key}") == b"lf"
+    response = user1.delete(url(art["id"], f"dict_of_blobs/{key}"))
+    assert_error(response, 403)  # uploaded data is not a location (Q10): the route matched
+
+
+@pytest.mark.parametrize("field", ["blob%0A", "%0Ablob", "bl%0Aob"])
+def test_field_name_with_a_line_feed_is_400(user1, glare_app, field):
+    art = user1.create(SAMPLE, name="lf-field")
+    assert_error(put_data(user1, art["id"], field, b"data"), 400)
+    assert_error(user1.get(url(art["id"], field)), 400)
+    assert stored(glare_app) == set()
+
+
+@pytest.mark.parametrize("method", ["put", "get", "delete"])
+def test_double_slash_before_the_blob_path_names_an_empty_field(user1, glare_app, method):
+    """§6: everything after ``/{id}/`` is the blob path, so ``//blob`` names the field ''
+    → 400, never werkzeug's 308 redirect to the merged path (an HTML page, with the
+    Location taken from the client's Host header, that clients follow, re-sending the
+    upload into ``blob``)."""
+    art = user1.create(SAMPLE, name="double-slash")
+    kwargs = {"data": b"data", "content_type": "text/plain"} if method == "put" else {}
+    response = getattr(user1, method)(url(art["id"], "/blob"), **kwargs)
+    assert_error(response, 400)
+    assert "Location" not in response.headers
+    assert user1.show(SAMPLE, art["id"])["blob"] is None
+    assert stored(glare_app) == set()
+
+
 def test_folder_key_longer_than_allowed_is_400_before_storing(user1, glare_app):
     """Q26: a key over the folder's limit (1000 for the sample type) → 400, nothing stored."""
     art = user1.create(SAMPLE, name="long-key")

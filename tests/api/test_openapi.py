@@ -108,6 +108,6 @@ def test_routes_anyone_may_call_ask_for_no_identity(spec, anonymous):
 def test_download_documents_range_and_conditional_headers(spec):
     blob_path = spec["paths"]["/artifacts/{type_name}/{artifact_id}/{blob_path}"]
     headers = {p["name"] for p in blob_path["get"]["parameters"] if p["in"] == "header"}
-    assert headers == {"Range", "If-None-Match"}
+    assert headers == {"Range", "If-None-Match", "If-Match"}
     path_param = next(p for p in blob_path["parameters"] if p["name"] == "blob_path")
     assert "'/'" in path_param["description"]

@@ -10,7 +10,8 @@ import glare_images
 import glare_sample_artifact
 import pytest
 
-from tests.api.helpers import assert_envelope
+from tests.api.helpers import assert_envelope, assert_error
+from tests.conftest import SAMPLE
 
 
 @pytest.fixture
@@ -79,3 +80,17 @@ def test_urls_that_are_not_utf8_are_400(user1, path):
     response = user1.get(path)
     assert response.status_code == 400
     assert response.get_json()["error"]["type"] == "BadRequest"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/artifacts//{type}/{id}", "/artifacts/{type}//{id}", "//artifacts/{type}/{id}",
+     "/schemas//{type}"],
+)
+def test_empty_path_segment_is_a_json_404_not_a_redirect(user1, path):
+    """werkzeug would merge the slashes with a 308 redirect (an HTML page); no route of
+    the contract has an empty segment (the blob path's own case is in test_blobs_upload)."""
+    art = user1.create(SAMPLE, name="double-slash-elsewhere")
+    response = user1.get(path.format(type=SAMPLE, id=art["id"]))
+    assert_error(response, 404)
+    assert "Location" not in response.headers

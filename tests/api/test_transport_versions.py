@@ -565,3 +565,18 @@ class TestHealthcheckDisableFile:
         assert client.get("/healthcheck").status_code == 503
         disable_file.unlink()
         assert client.get("/healthcheck").status_code == 200
+
+
+@pytest.mark.parametrize("coding", ["gzip, chunked", "deflate,chunked", "x-custom, chunked"])
+def test_a_transfer_coding_other_than_chunked_is_501(user1, coding):
+    """RFC 9112 §6.1: the server does not decode it, so it must not store or parse the
+    still-encoded body."""
+    art = user1.create(SAMPLE, name="coded")
+    response = user1.put(f"{SAMPLE_URL}/{art['id']}/blob", data=b"abc",
+                         headers={"Transfer-Encoding": coding, "Content-Type": "text/plain"})
+    assert_envelope(response, 501, "NotImplemented")
+    assert user1.show(SAMPLE, art["id"])["blob"] is None
+    response = user1.post(SAMPLE_URL, data=b'{"name": "x"}',
+                          headers={"Transfer-Encoding": coding,
+                                   "Content-Type": "application/json"})
+    assert_envelope(response, 501, "NotImplemented")

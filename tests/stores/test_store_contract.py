@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -112,6 +113,56 @@ def test_failed_write_leaves_nothing(store, fail_at, known_size):
         store.write(location, failing_after(data, fail_at),
                     size=len(data) if known_size else None)
     assert not store.exists(location)
+    assert leftovers(store) == []
+
+
+class Killed(BaseException):
+    """Ends a write that stood still, the way nothing ends a write whose server died."""
+
+
+def standing_still_after(data: bytes, limit: int, still: threading.Event,
+                         release: threading.Event) -> Iterator[bytes]:
+    sent = 0
+    for chunk in chunks_of(data):
+        if sent >= limit:
+            still.set()
+            release.wait(60)
+            raise Killed
+        sent += len(chunk)
+        yield chunk
+
+
+@pytest.mark.parametrize("known_size", [True, False])
+def test_delete_removes_what_an_unfinished_write_left(store, known_size):
+    """BLOB_STORE_API_VERSION 1.2: a server killed mid-write never cleans up after it, so
+    deleting the location (what the engine does with an abandoned upload) must remove its
+    fragments: a temporary file, rows, or segments without a manifest. The write stands
+    still after 5 MiB (past the Swift store's 4 MiB peek at bodies of unknown size and
+    the database store's 1 MiB rows) while the location is deleted."""
+    data = os.urandom(6 * 1024 * 1024)
+    location = new_location(store)
+    still, release = threading.Event(), threading.Event()
+    outcome: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            store.write(location, standing_still_after(data, 5 * 1024 * 1024, still, release),
+                        size=len(data) if known_size else None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        assert still.wait(30)
+        assert leftovers(store), "the write left no fragment to delete"
+        store.delete(location)
+        assert leftovers(store) == []
+        assert not store.exists(location)
+    finally:
+        release.set()
+        writer.join(60)
+    assert len(outcome) == 1 and isinstance(outcome[0], Killed)
     assert leftovers(store) == []
 
 

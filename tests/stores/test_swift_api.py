@@ -14,6 +14,7 @@ from glare_core.testing import GlareClient
 from tests.conftest import SAMPLE, SAMPLE_URL
 
 SEGMENT = 64 * 1024
+MIB = 1024 * 1024
 LOCATION = "application/vnd+openstack.glare-custom-location+json"
 
 
@@ -96,6 +97,38 @@ def test_reupload_and_delete_leave_no_objects(user1, objects):
     assert user1.get(f"{SAMPLE_URL}/{other['id']}/blob").data == b"other data"
     assert user1.delete(f"{SAMPLE_URL}/{other['id']}").status_code == 204
     assert objects() == []
+
+
+@pytest.mark.parametrize("change", ["reupload", "delete", "delayed delete and scrub"])
+def test_a_download_in_progress_outlives_the_segments_it_reads(
+        glare_config, glare_plugins, objects, change):
+    """The proxy reads a large object segment by segment while the download streams: a
+    re-upload, an artifact delete or the scrubber must not delete the segments under it
+    (that cut downloads short). They go when the download ends."""
+    # Nine 1 MiB segments: past what the sockets buffer, and under the 10 segments after
+    # which Swift's proxy serves large objects at one segment a second.
+    swift = {**glare_config["GLARE_SWIFT"], "segment_size": MIB, "large_object_size": MIB}
+    app = create_app({**glare_config, "GLARE_SWIFT": swift,
+                      "GLARE_DELAYED_DELETE": change.startswith("delayed")},
+                     plugins=glare_plugins, autoload=False)
+    user1 = GlareClient(app.test_client())
+    data = os.urandom(9 * MIB)
+    artifact = user1.create(SAMPLE, name="swift-read-while-deleted")
+    assert upload(user1, artifact["id"], "blob", data).status_code == 200
+    response = user1.get(f"{SAMPLE_URL}/{artifact['id']}/blob", buffered=False)
+    chunks = iter(response.response)
+    first = next(chunks)
+    if change == "reupload":
+        assert upload(user1, artifact["id"], "blob", b"new").status_code == 200
+    else:
+        assert user1.delete(f"{SAMPLE_URL}/{artifact['id']}").status_code == 204
+    if change.startswith("delayed"):
+        state = app.extensions["glare"]
+        assert scrub(state.service, blobs=state.blobs) == 1
+    received = first + b"".join(chunks)
+    response.close()
+    assert hashlib.sha256(received).hexdigest() == hashlib.sha256(data).hexdigest()
+    assert len(objects()) == (1 if change == "reupload" else 0)  # the old data is gone
 
 
 def test_delayed_delete_keeps_objects_until_scrubbed(glare_config, glare_plugins, objects):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,11 +26,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _parent_pid(stat_file: Path) -> int | None:
+    try:
+        return int(stat_file.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None  # the process ended meanwhile
+
+
 class ServerProcess:
     def __init__(self, data_dir: Path, *, workers: int = 1, threads: int | None = None,
                  env: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.env = dict(env or {})
         self.log_path = data_dir.parent / f"glare-api-{self.port}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -51,6 +62,18 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"glare-api did not answer: {self.log_path.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the master, then its workers: a crash, with no chance to clean up."""
+        workers = [
+            int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+            if _parent_pid(stat) == self.process.pid
+        ]
+        self.process.kill()
+        self.process.wait()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -10,6 +10,7 @@ be uploaded again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -128,6 +129,44 @@ def test_client_stalls_mid_upload(store_server, framing):
     assert body["error"]["type"] == "RequestTimeout"
     assert CLIENT_TIMEOUT * 0.9 <= waited < CLIENT_TIMEOUT * 2 + 5
     wait_for(lambda: holdings() == before, what="the partial data to be removed")
+    assert_unharmed(api, a, b, first, other, before, holdings)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_server_killed_mid_upload_then_scrubbed(store_server, start_server, framing):
+    """kill -9 of the server (master and worker) mid-upload. The restarted server shows
+    the blob as not active; once the upload is stale, ``glare-manage scrub`` brings the
+    previous blob back and removes every fragment the upload left: its temporary file,
+    or its Swift segments, of which no manifest was ever written."""
+    first_server, _, holdings = store_server
+    first_server.stop()  # its client timeout is too short to wait for the first segment
+    server = start_server(first_server.data_dir,
+                          env={**first_server.env, "GLARE_CLIENT_TIMEOUT": "60"})
+    api = Api(server.url)
+    a, b, first, other = prepare(api)
+    before = holdings()
+    killed = threading.Event()
+
+    def kill_once_fragments_exist(sent: int) -> None:
+        # Past 4 MiB: the sample type's upload hook hides the size from the Swift store,
+        # which buffers that much before it knows it has a large object to segment.
+        if sent >= 6 * MIB and not killed.is_set():
+            wait_for(lambda: holdings() != before, what="the upload to store some data")
+            killed.set()
+            server.kill()
+
+    with contextlib.suppress(OSError):
+        raw_upload(server.url, f"{SAMPLE}/{a['id']}/blob", pattern_chunks(9 * MIB),
+                   content_length=9 * MIB if framing == "content-length" else None,
+                   on_chunk=kill_once_fragments_exist)
+    assert killed.is_set()
+    stale = {**server.env, "GLARE_UPLOAD_STALE_AFTER": "1"}
+    again = start_server(server.data_dir, env=stale)
+    api = Api(again.url)
+    assert api.show(a["id"])["blob"]["status"] == "saving"  # never active with part data
+    assert holdings() != before
+    time.sleep(1.5)
+    glare_manage(server.data_dir, stale, "scrub")
     assert_unharmed(api, a, b, first, other, before, holdings)
 
 

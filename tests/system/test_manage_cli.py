@@ -25,7 +25,7 @@ def run(*args: str, env: dict | None = None, command: Path = MANAGE) -> str:
 def test_db_upgrade_then_current(tmp_path):
     env = {"GLARE_DATA_DIR": str(tmp_path)}
     upgraded = run("db", "upgrade", env=env)
-    assert "glare_core: database ['0002'], latest ['0002'] (up to date)" in upgraded
+    assert "glare_core: database ['0003'], latest ['0003'] (up to date)" in upgraded
     assert "images: database ['images_0001']" in upgraded  # installed plugin's history
     assert "needs upgrade" not in run("db", "current", env=env)
 

@@ -78,3 +78,33 @@ def test_digests_a_store_computes_are_skipped():
     stream = MeteredStream(iter(data), limit=10**9, skip_digests=frozenset({"md5"}))
     list(stream)
     assert set(stream.checksums) == {"sha1", "sha256"}
+
+
+def test_leased_chunks_renew_while_flowing_and_end_once():
+    from glare_core.blobs.streams import LeasedChunks
+
+    events: list[str] = []
+    chunks = LeasedChunks(iter([b"a", b"b", b"c"]), renew=lambda: events.append("renew"),
+                          renew_every=0, on_close=lambda: events.append("end"))
+    assert b"".join(chunks) == b"abc"
+    chunks.close()  # the server closes the response too: the lease is given back once
+    assert events == ["renew", "renew", "renew", "end"]
+
+
+def test_leased_chunks_closed_early_close_their_source():
+    from glare_core.blobs.streams import LeasedChunks
+
+    closed: list[str] = []
+
+    def source():
+        try:
+            yield b"a"
+            yield b"b"
+        finally:
+            closed.append("source")
+
+    chunks = LeasedChunks(source(), renew=lambda: None, renew_every=60,
+                          on_close=lambda: closed.append("lease"))
+    assert next(chunks) == b"a"
+    chunks.close()
+    assert closed == ["source", "lease"]

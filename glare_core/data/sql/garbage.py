@@ -42,6 +42,13 @@ class GarbageQueue:
             ).mappings()
             return [GarbageItem(r["id"], r["location"], r["reason"], r["attempts"]) for r in rows]
 
+    def for_location(self, location: str) -> list[GarbageItem]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                sa.select(blob_garbage).where(blob_garbage.c.location == location)
+            ).mappings()
+            return [GarbageItem(r["id"], r["location"], r["reason"], r["attempts"]) for r in rows]
+
     def done(self, item_id: int) -> None:
         with self.db.write() as conn:
             conn.execute(blob_garbage.delete().where(blob_garbage.c.id == item_id))

@@ -56,6 +56,17 @@ blob_garbage = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
 )
 
+# Downloads in progress from stores whose readers do not survive a deletion (Swift large
+# objects, the database store): data replaced or deleted meanwhile waits for them.
+blob_readers = sa.Table(
+    "glare_blob_readers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("location", sa.String(2048), nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Index("ix_glare_blob_readers_location", "location"),
+)
+
 # Per-project quota overrides (contract §21); configured values apply where no row exists.
 quotas = sa.Table(
     "glare_quotas",
