@@ -38,9 +38,10 @@ def blob_service() -> BlobService:
 
 
 def split_blob_path(path: str) -> tuple[str, str | None]:
-    """``field`` or ``field/key`` (the key may contain '/'; an empty key means none)."""
-    field_name, _, key = path.partition("/")
-    return field_name, key or None
+    """``field`` or ``field/key`` (the key may contain '/'; ``field/`` names the empty
+    key, which no field accepts)."""
+    field_name, slash, key = path.partition("/")
+    return field_name, key if slash else None
 
 
 def parse_content_length() -> int | None:

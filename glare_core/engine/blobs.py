@@ -200,7 +200,7 @@ class BlobService:
         with self._locked_target(context, type_name, artifact_id, field_name, blob_key,
                                  "artifact:upload") as target:
             artifact_type, data_api, record, spec = target
-            previous = self._usable_current(record, spec, blob_key)
+            previous, abandoned = self._usable_current(record, spec, blob_key)
             check_change_allowed(artifact_type, record, field_name, blob_api=True)
             store = self.choose_store(artifact_type, field_name)
             location = store.location_for(uuid.uuid4().hex, namespace=type_name)
@@ -214,6 +214,8 @@ class BlobService:
                     "status": "saving", "external": False, "size": content_length or limit,
                     "content_type": content_type, "location": location, "previous": previous,
                 }, touch=False)
+        if abandoned:
+            self._delete_queued(abandoned)
         lock_key = artifact_lock_key(type_name, artifact_id)
         try:
             changes: dict[str, Any] = {}
@@ -317,17 +319,20 @@ class BlobService:
 
     def _usable_current(
         self, record: dict, spec: FieldSpec, blob_key: str | None
-    ) -> dict | None:
-        """The blob being replaced; 409 while another upload to it is alive."""
+    ) -> tuple[dict | None, str | None]:
+        """The blob being replaced, and the location of an abandoned upload's data to
+        delete (queued here, under the lock; deleted once the lock is released); 409
+        while another upload to the blob is alive."""
         current = blob_at(record, spec, blob_key)
         if current is None or current.get("status") != "saving":
-            return current
+            return current, None
         if not self._is_abandoned(current):
             raise Conflict("Another upload to this blob is in progress")
         # A crashed upload: its data goes, and what it was replacing is replaced now.
-        if current.get("location"):
-            self.garbage.add(current["location"], "abandoned upload")
-        return current.get("previous")
+        abandoned = current.get("location")
+        if abandoned:
+            self.garbage.add(abandoned, "abandoned upload")
+        return current.get("previous"), abandoned
 
     def _is_abandoned(self, blob: Mapping[str, Any]) -> bool:
         updated = blob.get("updated_at")
@@ -549,15 +554,24 @@ class BlobService:
             return
         try:
             self.readers.give_back(lease)
+        except Exception:
+            log.exception("cannot give back the reader lease of %s; it expires", location)
+            return
+        self._delete_queued(location)
+
+    def _delete_queued(self, location: str) -> None:
+        """Delete data queued in the garbage queue now, with its queue entries, unless a
+        download still reads it; on failure the scrubber retries."""
+        try:
+            store = self.stores.for_location(location)
             waiting = self.garbage.for_location(location)
-            if not waiting or self.readers.held(location):
+            if not waiting or not store.writable or self._still_read(store, location):
                 return
             store.delete(location)
             for item in waiting:
                 self.garbage.done(item.id)
         except Exception:
-            log.exception("cannot delete %s after its last download; the scrubber will",
-                          location)
+            log.exception("cannot delete %s now; the scrubber will", location)
 
     def _still_read(self, store: BlobStore, location: str) -> bool:
         return (self.readers is not None and not store.readers_survive_delete
@@ -593,6 +607,8 @@ class BlobService:
 
     def collect_garbage(self, batch: int = 100) -> int:
         """Retry queued deletions; return how many locations were removed."""
+        if self.readers is not None:
+            self.readers.drop_expired()  # leases of downloads whose server died
         removed = 0
         for item in self.garbage.pending(batch):
             try:

@@ -749,3 +749,19 @@ def test_a_download_that_starts_as_the_blob_is_replaced_is_409(user1, glare_app,
 
 def location_of(app: Any, artifact_id: str) -> str:
     return app.extensions["glare"].service.data_apis[SAMPLE].get(artifact_id)["blob"]["location"]
+
+
+def test_the_scrubber_forgets_the_leases_of_downloads_whose_server_died(glare_app):
+    import sqlalchemy as sa
+
+    from glare_core.data.sql.readers import ReaderLeases
+    from glare_core.data.sql.tables import blob_readers
+
+    blobs = glare_app.extensions["glare"].blobs
+    ReaderLeases(blobs.readers.db, ttl=-1).take("database:gone")  # never renewed
+    live = blobs.readers.take("database:read")
+    assert not blobs.readers.held("database:gone")
+    blobs.collect_garbage()  # what glare-manage scrub does
+    with blobs.readers.db.read() as conn:
+        rows = conn.execute(sa.select(blob_readers.c.id)).scalars().all()
+    assert rows == [live]

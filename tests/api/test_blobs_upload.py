@@ -308,6 +308,16 @@ def test_field_name_with_a_line_feed_is_400(user1, glare_app, field):
     assert stored(glare_app) == set()
 
 
+@pytest.mark.parametrize("path", ["blob/", "dict_of_blobs/"])
+def test_a_trailing_slash_names_an_empty_key_which_no_field_takes(user1, glare_app, path):
+    """``blob/`` is the single blob ``blob`` with the key '' (400), not ``blob``."""
+    art = user1.create(SAMPLE, name="trailing-slash")
+    assert_error(put_data(user1, art["id"], path, b"data"), 400)
+    shown = user1.show(SAMPLE, art["id"])
+    assert shown["blob"] is None and shown["dict_of_blobs"] == {}
+    assert stored(glare_app) == set()
+
+
 @pytest.mark.parametrize("method", ["put", "get", "delete"])
 def test_double_slash_before_the_blob_path_names_an_empty_field(user1, glare_app, method):
     """§6: everything after ``/{id}/`` is the blob path, so ``//blob`` names the field ''

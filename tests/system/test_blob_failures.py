@@ -132,12 +132,15 @@ def test_client_stalls_mid_upload(store_server, framing):
     assert_unharmed(api, a, b, first, other, before, holdings)
 
 
+@pytest.mark.parametrize("recovery", ["scrub", "next upload"])
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
-def test_server_killed_mid_upload_then_scrubbed(store_server, start_server, framing):
+def test_server_killed_mid_upload_then_recovered(store_server, start_server, framing,
+                                                 recovery):
     """kill -9 of the server (master and worker) mid-upload. The restarted server shows
     the blob as not active; once the upload is stale, ``glare-manage scrub`` brings the
-    previous blob back and removes every fragment the upload left: its temporary file,
-    or its Swift segments, of which no manifest was ever written."""
+    previous blob back, or the next upload replaces it, and either removes every
+    fragment the dead upload left: its temporary file, or its Swift segments, of which
+    no manifest was ever written."""
     first_server, _, holdings = store_server
     first_server.stop()  # its client timeout is too short to wait for the first segment
     server = start_server(first_server.data_dir,
@@ -166,8 +169,16 @@ def test_server_killed_mid_upload_then_scrubbed(store_server, start_server, fram
     assert api.show(a["id"])["blob"]["status"] == "saving"  # never active with part data
     assert holdings() != before
     time.sleep(1.5)
-    glare_manage(server.data_dir, stale, "scrub")
-    assert_unharmed(api, a, b, first, other, before, holdings)
+    if recovery == "scrub":
+        glare_manage(server.data_dir, stale, "scrub")
+        assert_unharmed(api, a, b, first, other, before, holdings)
+        return
+    replacement = os.urandom(1000)  # one file, or one plain object: as the blob it replaces
+    response = api.upload(a["id"], "blob", replacement)
+    assert response.status_code == 200, response.text
+    assert api.download(a["id"], "blob") == replacement
+    assert api.show(b["id"]) == b and api.download(b["id"], "blob") == other
+    assert len(holdings()) == len(before)  # a's new blob and b's: no fragment, no v1
 
 
 def test_size_limit_crossed_mid_stream(store_server):

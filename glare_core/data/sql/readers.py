@@ -48,6 +48,11 @@ class ReaderLeases:
             conn.execute(blob_readers.delete().where(
                 (blob_readers.c.id == lease) | (blob_readers.c.expires_at < _utcnow())))
 
+    def drop_expired(self) -> None:
+        """Forget leases that were not renewed in time (their server died)."""
+        with self.db.write() as conn:
+            conn.execute(blob_readers.delete().where(blob_readers.c.expires_at < _utcnow()))
+
     def held(self, location: str) -> bool:
         """True while a download of ``location`` may still be reading it."""
         with self.db.read() as conn:
