@@ -37,7 +37,7 @@ from glare_core.data.migrations import migrate, migrations_directory
 from glare_core.data.sql.garbage import GarbageQueue
 from glare_core.data.sql.locks import SqlLockStore
 from glare_core.data.sql.quotas import QuotaStore
-from glare_core.data.sql.readers import ReaderLeases
+from glare_core.data.sql.reader_leases import ReaderLeases
 from glare_core.data.sql.store import SqlDataAPI
 from glare_core.engine.blobs import BlobService, BlobSettings
 from glare_core.engine.hooks import HookRunner

@@ -235,7 +235,7 @@ class LeasedChunks:
             return
         self._closed = True
         try:
-            close = getattr(self._source, "close", None) or getattr(self._chunks, "close", None)
+            close = getattr(self._source, "close", None)  # iter() of an iterator is itself
             if close is not None:
                 close()
         finally:

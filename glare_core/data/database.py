@@ -9,6 +9,7 @@ proceed while a writer commits, and ``busy_timeout`` makes writers queue instead
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,11 @@ from glare_core.errors import BadRequest
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    """Now, as every table stores times: naive UTC (SQLite keeps no time zone)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def create_db_engine(url: str, **options: Any) -> Engine:

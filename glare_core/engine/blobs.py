@@ -36,13 +36,14 @@ from glare_core.blobs.base import BlobStore, BlobWriteError
 from glare_core.blobs.pipeline import write_behind
 from glare_core.blobs.registry import StoreRegistry
 from glare_core.blobs.streams import DIGEST_HEX_LENGTHS, LeasedChunks, MeteredStream
+from glare_core.data.database import utcnow
 from glare_core.data.sql.garbage import GarbageQueue
-from glare_core.data.sql.readers import ReaderLeases
+from glare_core.data.sql.reader_leases import ReaderLeases
 from glare_core.engine import access
 from glare_core.engine.hooks import artifact_payload
 from glare_core.engine.locking import artifact_lock_key
 from glare_core.engine.patch import check_change_allowed
-from glare_core.engine.service import ArtifactService, utcnow
+from glare_core.engine.service import ArtifactService
 from glare_core.errors import (
     ArtifactNotFound,
     BadRequest,
@@ -495,11 +496,12 @@ class BlobService:
                    context)
         if blob.get("external"):
             return Download(artifact_type, record, field_name, blob_key, blob, blob["url"])
-        store = self.stores.for_location(blob["location"])
         location = blob["location"]
+        store = self.stores.for_location(location)
 
         def open_range(offset: int, length: int | None) -> Iterable[bytes]:
-            lease = self._lease_for_reading(store, artifact_type, record, spec, blob_key)
+            lease = self._lease_for_reading(store, location, artifact_type, record, spec,
+                                            blob_key)
             try:
                 data = store.read(location, offset=offset, length=length)
                 if self.settings.verify_on_read and offset == 0 and length is None:
@@ -516,27 +518,26 @@ class BlobService:
                     raise BadRequest(f"The download was refused: {exc}") from None
                 chunks = _hook_errors_as_400(wrapped) if wrapped is not data else data
             except BaseException:
-                self._done_reading(store, location, lease)
+                self._done_reading(location, lease)
                 raise
             if lease is None:
                 return chunks
             assert self.readers is not None
             return LeasedChunks(chunks, renew=lambda: self.readers.renew(lease),
                                 renew_every=self.readers.ttl / 3,
-                                on_close=lambda: self._done_reading(store, location, lease))
+                                on_close=lambda: self._done_reading(location, lease))
 
         return Download(artifact_type, record, field_name, blob_key, blob, None, open_range)
 
     def _lease_for_reading(
-        self, store: BlobStore, artifact_type: ArtifactType, record: dict, spec: FieldSpec,
-        blob_key: str | None,
+        self, store: BlobStore, location: str, artifact_type: ArtifactType, record: dict,
+        spec: FieldSpec, blob_key: str | None,
     ) -> int | None:
         """A reader lease on the blob's data for stores whose reads stop when it is deleted
         (None for the others): replacing or deleting the blob then waits for this download.
         """
         if self.readers is None or store.readers_survive_delete:
             return None
-        location = blob_at(record, spec, blob_key)["location"]  # type: ignore[index]
         lease = self.readers.take(location)
         # Replaced or deleted before the lease was taken: the data may be gone already.
         current = self.service.find(record["id"], artifact_type)
@@ -548,7 +549,7 @@ class BlobService:
             raise Conflict("The blob was replaced or deleted as its download started; retry")
         return lease
 
-    def _done_reading(self, store: BlobStore, location: str, lease: int | None) -> None:
+    def _done_reading(self, location: str, lease: int | None) -> None:
         """Give the lease back; the last reader of data already discarded deletes it."""
         if lease is None or self.readers is None:
             return

@@ -11,9 +11,10 @@ import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from glare_core.data.database import utcnow
 from glare_core.data.query import Filter, ListQuery, Scope
 from glare_core.engine.blobs import BlobService
-from glare_core.engine.service import ArtifactService, utcnow
+from glare_core.engine.service import ArtifactService
 
 log = logging.getLogger(__name__)
 

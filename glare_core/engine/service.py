@@ -8,7 +8,6 @@ type's DataAPI, then runs post-hooks and emits the notification.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import functools
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -18,6 +17,7 @@ from typing import Any
 from glare_core.auth.context import RequestContext
 from glare_core.auth.policy import Policy
 from glare_core.data.api import DataAPI
+from glare_core.data.database import utcnow
 from glare_core.data.query import ListQuery, ListResult, SortKey
 from glare_core.engine import access
 from glare_core.engine.hooks import HookRunner, artifact_payload
@@ -36,10 +36,6 @@ from glare_core.errors import (
 from glare_core.types import versions
 from glare_core.types.base import CREATE_FORBIDDEN, DEFAULT_VERSION, ArtifactType
 from glare_core.types.registry import TypeRegistry
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def revision_tag(record: Mapping[str, Any]) -> str:

@@ -754,7 +754,7 @@ def location_of(app: Any, artifact_id: str) -> str:
 def test_the_scrubber_forgets_the_leases_of_downloads_whose_server_died(glare_app):
     import sqlalchemy as sa
 
-    from glare_core.data.sql.readers import ReaderLeases
+    from glare_core.data.sql.reader_leases import ReaderLeases
     from glare_core.data.sql.tables import blob_readers
 
     blobs = glare_app.extensions["glare"].blobs

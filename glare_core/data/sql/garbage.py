@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from glare_core.data.database import Database
+from glare_core.data.database import Database, utcnow
 from glare_core.data.sql.tables import blob_garbage
 
 
@@ -19,9 +18,6 @@ class GarbageItem:
     attempts: int
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
 
 class GarbageQueue:
     def __init__(self, database: Database) -> None:
@@ -31,22 +27,19 @@ class GarbageQueue:
         with self.db.write() as conn:
             conn.execute(
                 blob_garbage.insert().values(
-                    location=location, reason=reason[:255], created_at=_utcnow()
+                    location=location, reason=reason[:255], created_at=utcnow()
                 )
             )
 
     def pending(self, limit: int = 100) -> list[GarbageItem]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                sa.select(blob_garbage).order_by(blob_garbage.c.id).limit(limit)
-            ).mappings()
-            return [GarbageItem(r["id"], r["location"], r["reason"], r["attempts"]) for r in rows]
+        return self._items(sa.select(blob_garbage).order_by(blob_garbage.c.id).limit(limit))
 
     def for_location(self, location: str) -> list[GarbageItem]:
+        return self._items(sa.select(blob_garbage).where(blob_garbage.c.location == location))
+
+    def _items(self, query: sa.Select) -> list[GarbageItem]:
         with self.db.read() as conn:
-            rows = conn.execute(
-                sa.select(blob_garbage).where(blob_garbage.c.location == location)
-            ).mappings()
+            rows = conn.execute(query).mappings()
             return [GarbageItem(r["id"], r["location"], r["reason"], r["attempts"]) for r in rows]
 
     def done(self, item_id: int) -> None:

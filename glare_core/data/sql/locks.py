@@ -13,7 +13,7 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
-from glare_core.data.database import Database
+from glare_core.data.database import Database, utcnow
 from glare_core.data.sql.tables import locks
 
 MAX_KEY_LENGTH = 255
@@ -24,9 +24,6 @@ def lock_id(key: str) -> str:
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class SqlLockStore:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -14,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from glare_core.data.api import DataAPI
-from glare_core.data.database import Database
+from glare_core.data.database import Database, utcnow
 from glare_core.data.query import ListQuery, ListResult
 from glare_core.data.sql import encoding
 from glare_core.data.sql.filters import QueryBuilder
@@ -139,7 +138,7 @@ class SqlDataAPI(DataAPI):
             self.blob_rows.c.field_name == field_name,
             self.blob_rows.c.key_hash == key_hash(blob_key),
         )
-        now = _utcnow()
+        now = utcnow()
         with self.db.write() as conn:
             current = conn.execute(sa.select(self.blob_rows.c.status).where(target)).first()
             if expect_status is not None:
@@ -232,7 +231,7 @@ class SqlDataAPI(DataAPI):
                     self.blob_rows.c.field_name == field_name,
                     self.blob_rows.c.key_hash == key_hash(blob_key),
                 )
-                .values(updated_at=_utcnow())
+                .values(updated_at=utcnow())
             )
 
     # ---- reads --------------------------------------------------------------------
@@ -357,9 +356,6 @@ class SqlDataAPI(DataAPI):
             records.append(record)
         return records
 
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _scope_conflict(exc: IntegrityError) -> Conflict:

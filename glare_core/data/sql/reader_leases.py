@@ -13,12 +13,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from glare_core.data.database import Database
+from glare_core.data.database import Database, utcnow
 from glare_core.data.sql.tables import blob_readers
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class ReaderLeases:
@@ -27,7 +23,7 @@ class ReaderLeases:
         self.ttl = ttl
 
     def _expiry(self) -> dt.datetime:
-        return _utcnow() + dt.timedelta(seconds=self.ttl)
+        return utcnow() + dt.timedelta(seconds=self.ttl)
 
     def take(self, location: str) -> int:
         """Start reading ``location``; returns the lease to renew and give back."""
@@ -43,15 +39,14 @@ class ReaderLeases:
                          .values(expires_at=self._expiry()))
 
     def give_back(self, lease: int) -> None:
-        """Stop reading; expired leases of any location go at the same time."""
+        """Stop reading."""
         with self.db.write() as conn:
-            conn.execute(blob_readers.delete().where(
-                (blob_readers.c.id == lease) | (blob_readers.c.expires_at < _utcnow())))
+            conn.execute(blob_readers.delete().where(blob_readers.c.id == lease))
 
     def drop_expired(self) -> None:
         """Forget leases that were not renewed in time (their server died)."""
         with self.db.write() as conn:
-            conn.execute(blob_readers.delete().where(blob_readers.c.expires_at < _utcnow()))
+            conn.execute(blob_readers.delete().where(blob_readers.c.expires_at < utcnow()))
 
     def held(self, location: str) -> bool:
         """True while a download of ``location`` may still be reading it."""
@@ -59,7 +54,7 @@ class ReaderLeases:
             found = conn.execute(
                 sa.select(blob_readers.c.id).where(
                     blob_readers.c.location == location,
-                    blob_readers.c.expires_at >= _utcnow(),
+                    blob_readers.c.expires_at >= utcnow(),
                 ).limit(1)
             ).first()
         return found is not None
