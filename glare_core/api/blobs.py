@@ -45,8 +45,10 @@ def split_blob_path(path: str) -> tuple[str, str | None]:
 
 
 def parse_content_length() -> int | None:
+    """The body's announced length; None for a chunked body, whose framing overrides any
+    Content-Length (RFC 9112 §6.3)."""
     raw = request.headers.get("Content-Length")
-    if raw is None:
+    if raw is None or "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         return None
     try:
         length = int(raw)

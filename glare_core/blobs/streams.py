@@ -87,6 +87,10 @@ class MeteredStream:
     ``heartbeat_every`` seconds ``heartbeat`` is called (the engine uses it to show the
     upload is alive). Digests named in ``skip_digests`` are not computed (the store
     computes them) and are absent from ``checksums``.
+
+    With ``reserve``, the stream holds a reservation of ``reserved`` bytes; whenever the
+    bytes read pass it, ``reserve(bytes read)`` is called and returns the new reservation
+    (or raises, e.g. RequestTooLarge when the shared budget has no room left).
     """
 
     def __init__(
@@ -98,8 +102,12 @@ class MeteredStream:
         heartbeat: Callable[[], None] | None = None,
         heartbeat_every: float = 30.0,
         skip_digests: frozenset[str] = frozenset(),
+        reserved: int = 0,
+        reserve: Callable[[int], int] | None = None,
     ) -> None:
         self._chunks = chunks
+        self.reserved = reserved
+        self._reserve = reserve
         self.limit = limit
         self.limit_message = limit_message or f"The blob is larger than {limit} bytes"
         self.size = 0
@@ -150,6 +158,8 @@ class MeteredStream:
             self.size += len(chunk)
             if self.size > self.limit:
                 raise RequestTooLarge(self.limit_message)
+            if self._reserve is not None and self.size > self.reserved:
+                self.reserved = self._reserve(self.size)
             if self._heartbeat is not None and (
                 time.monotonic() - self._last_beat >= self._heartbeat_every
             ):

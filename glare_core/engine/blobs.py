@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -43,6 +44,7 @@ from glare_core.engine import access
 from glare_core.engine.hooks import artifact_payload
 from glare_core.engine.locking import artifact_lock_key
 from glare_core.engine.patch import check_change_allowed
+from glare_core.engine.reservation import FIRST_RESERVATION, next_reservation
 from glare_core.engine.service import ArtifactService
 from glare_core.errors import (
     ArtifactNotFound,
@@ -162,6 +164,19 @@ def blob_at(record: Mapping[str, Any], spec: FieldSpec, blob_key: str | None) ->
     return value
 
 
+class Allowance(NamedTuple):
+    """What an upload may store now: ``limit`` bytes, ``why`` as the 413 message beyond,
+    and whether a shared budget (the folder, a data quota) is part of the limit."""
+
+    limit: int
+    why: str
+    shared: bool
+
+
+def blob_limit_message(spec: FieldSpec) -> str:
+    return f"The blob is larger than the {spec.max_blob_size} bytes allowed for '{spec.name}'"
+
+
 class BlobService:
     def __init__(
         self,
@@ -206,23 +221,40 @@ class BlobService:
             store = self.choose_store(artifact_type, field_name)
             location = store.location_for(uuid.uuid4().hex, namespace=type_name)
             with self.service.quotas.data_guard(record["owner"], type_name):
-                limit, why = self._allowed_size(artifact_type, record, spec, blob_key)
-                if content_length is not None and content_length > limit:
-                    raise RequestTooLarge(why)
-                # The record reserves the announced size (or the cap) while data streams,
-                # so parallel uploads of the same project see it in their quota checks.
-                data_api.set_blob(artifact_id, field_name, blob_key, {
-                    "status": "saving", "external": False, "size": content_length or limit,
+                allowance = self._allowed_size(artifact_type, record, spec, blob_key)
+                if content_length is not None and content_length > allowance.limit:
+                    raise RequestTooLarge(allowance.why)
+                # The record's size is the upload's reservation while data streams, so
+                # parallel uploads see it in their folder and quota checks (reservation.py).
+                if content_length is not None:
+                    reserved = content_length
+                elif allowance.shared:
+                    reserved = FIRST_RESERVATION
+                else:
+                    reserved = allowance.limit
+                saving = {
+                    "status": "saving", "external": False, "size": reserved,
                     "content_type": content_type, "location": location, "previous": previous,
-                }, touch=False)
+                }
+                data_api.set_blob(artifact_id, field_name, blob_key, saving, touch=False)
         if abandoned:
             self._delete_queued(abandoned)
         lock_key = artifact_lock_key(type_name, artifact_id)
         try:
             changes: dict[str, Any] = {}
+            if allowance.shared:
+                # The shared budgets are checked as the reservation grows; the stream
+                # itself only enforces the blob's own limit.
+                limit, why = spec.max_blob_size or 0, blob_limit_message(spec)
+                reserve: Callable[[int], int] | None = functools.partial(
+                    self._grow_reservation, artifact_type, data_api, artifact_id, spec,
+                    blob_key, saving)
+            else:
+                limit, why, reserve = allowance.limit, allowance.why, None
             stored, checksums = self._stream(
                 context, artifact_type, record, spec, blob_key, body, store, location,
                 limit=limit, why=why, content_length=content_length, changes=changes,
+                reserved=reserved, reserve=reserve,
             )
             # Field values the upload hooks derived from the data (e.g. a package
             # manifest), validated before anything is committed.
@@ -254,7 +286,7 @@ class BlobService:
         self, context: RequestContext, artifact_type: ArtifactType, record: dict,
         spec: FieldSpec, blob_key: str | None, body: Iterable[bytes], store: BlobStore,
         location: str, *, limit: int, why: str, content_length: int | None,
-        changes: dict[str, Any],
+        changes: dict[str, Any], reserved: int, reserve: Callable[[int], int] | None,
     ) -> tuple[int, dict[str, str]]:
         """Run the body through the pre-upload hooks, the meter and into the store;
         returns the stored size and the three checksums."""
@@ -280,6 +312,8 @@ class BlobService:
             heartbeat=lambda: data_api.touch_blob(record["id"], spec.name, blob_key),
             heartbeat_every=self.settings.heartbeat_every,
             skip_digests=by_store,
+            reserved=reserved,
+            reserve=reserve,
         )
         stored = write_behind(
             lambda chunks: store.write(location, chunks, size=size_hint), metered
@@ -310,13 +344,35 @@ class BlobService:
     def _check_still_ours(
         self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
         location: str,
-    ) -> None:
+    ) -> dict[str, Any]:
+        """The artifact's record, if the blob is still this upload's (else 404 or 409)."""
         record = data_api.get(artifact_id)
         if record is None or record["status"] == "deleted":
             raise ArtifactNotFound("The artifact was deleted during the upload")
         current = blob_at(record, spec, blob_key)
         if current is None or current.get("location") != location:
             raise Conflict("The blob was changed by another request during the upload")
+        return record
+
+    def _grow_reservation(
+        self, artifact_type: ArtifactType, data_api: Any, artifact_id: str, spec: FieldSpec,
+        blob_key: str | None, saving: dict[str, Any], needed: int,
+    ) -> int:
+        """Reserve room for ``needed`` bytes and a step more, checked against the folder
+        and the quota as they are now; returns the new reservation (413 if no room)."""
+        type_name = artifact_type.type_name
+        with self.service.locker.hold(artifact_lock_key(type_name, artifact_id),
+                                      wait=FINISH_LOCK_WAIT):
+            record = self._check_still_ours(data_api, artifact_id, spec, blob_key,
+                                            saving["location"])
+            with self.service.quotas.data_guard(record["owner"], type_name):
+                allowance = self._allowed_size(artifact_type, record, spec, blob_key)
+                if needed > allowance.limit:
+                    raise RequestTooLarge(allowance.why)
+                reserved = next_reservation(needed, allowance.limit)
+                data_api.set_blob(artifact_id, spec.name, blob_key,
+                                  {**saving, "size": reserved}, touch=False)
+        return reserved
 
     def _usable_current(
         self, record: dict, spec: FieldSpec, blob_key: str | None
@@ -343,12 +399,12 @@ class BlobService:
 
     def _allowed_size(
         self, artifact_type: ArtifactType, record: dict, spec: FieldSpec, blob_key: str | None,
-    ) -> tuple[int, str]:
+    ) -> Allowance:
         """The most bytes this upload may store, and the message when it stores more."""
         field = spec.field
         limit = spec.max_blob_size
         assert limit is not None  # resolve_target only accepts blob fields
-        why = f"The blob is larger than the {limit} bytes allowed for '{spec.name}'"
+        why = blob_limit_message(spec)
         if spec.kind == "Folder":
             folder = record.get(spec.name) or {}
             if blob_key not in folder and len(folder) >= field.max_keys:  # type: ignore[attr-defined]
@@ -367,7 +423,7 @@ class BlobService:
         )
         if quota is not None and quota[0] < limit:
             limit, why = quota
-        return limit, why
+        return Allowance(limit, why, shared=spec.kind == "Folder" or quota is not None)
 
     # ---- locations ------------------------------------------------------------------
 

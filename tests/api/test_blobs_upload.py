@@ -176,6 +176,22 @@ def test_chunked_upload_without_content_length(user1, glare_app, store_name):
     assert len(stored_in(glare_app, store_name)) == 1
 
 
+def test_chunked_framing_overrides_a_content_length(user1, glare_app):
+    """RFC 9112 §6.3: with Transfer-Encoding chunked a Content-Length is ignored (gunicorn
+    refuses such a request; other WSGI servers may pass it on): the body is what the
+    chunks hold, not a body of the announced length."""
+    art = user1.create(SAMPLE, name="chunked-and-length")
+    data = b"c" * 1500
+    response = user1.put(url(art["id"], "blob"), input_stream=io.BytesIO(data),
+                         content_type="application/octet-stream",
+                         headers={"Transfer-Encoding": "chunked"},
+                         environ_overrides={"wsgi.input_terminated": True,
+                                            "CONTENT_LENGTH": "10"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["blob"]["size"] == 1500
+    assert download(user1, art["id"], "blob") == data
+
+
 def test_artifact_revision_changes_after_upload(user1):
     """An upload changes the artifact: new ETag and a later updated_at."""
     art = user1.create(SAMPLE, name="rev")

@@ -4,7 +4,11 @@ processes (two workers each) on one database, never end above a limit."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -13,6 +17,7 @@ from tests.conftest import run_parallel
 from tests.system.conftest import MEMBER
 
 SAMPLE = "/artifacts/sample_artifact"
+MIB = 1024 * 1024
 
 
 
@@ -56,3 +61,38 @@ def test_parallel_uploads_never_exceed_the_data_quota(start_server, tmp_path):
         for i in ids
     ]
     assert sum(sizes) == 900
+
+
+def test_a_chunked_upload_in_progress_holds_only_what_it_received(start_server, tmp_path):
+    """Through real servers: a chunked upload that has sent 1 MiB holds 1.5 MiB of the
+    3 MiB quota, not all of it, so an upload on the other server fits beside it; both
+    end within the quota."""
+    servers = two_servers(start_server, tmp_path, {"max_uploaded_data": 3 * MIB})
+    first_id, second_id = (
+        requests.post(f"{servers[0].url}{SAMPLE}", json={"name": name}, headers=MEMBER,
+                      timeout=30).json()["id"] for name in ("held", "beside"))
+    release = threading.Event()
+
+    def held_body() -> Iterator[bytes]:
+        yield b"a" * MIB  # the server reads a chunked body in 1 MiB pieces
+        assert release.wait(60)
+        yield b"a" * (MIB // 2)
+
+    def record(artifact_id: str) -> dict:
+        return requests.get(f"{servers[1].url}{SAMPLE}/{artifact_id}", headers=MEMBER,
+                            timeout=10).json()["blob"] or {}
+
+    headers = {**MEMBER, "Content-Type": "application/octet-stream"}
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(requests.put, f"{servers[0].url}{SAMPLE}/{first_id}/blob",
+                            data=held_body(), headers=headers, timeout=60)
+        deadline = time.monotonic() + 30
+        while record(first_id).get("size") != MIB * 3 // 2:
+            assert time.monotonic() < deadline, record(first_id)
+            time.sleep(0.05)
+        second = requests.put(f"{servers[1].url}{SAMPLE}/{second_id}/blob",
+                              data=iter([b"b" * MIB]), headers=headers, timeout=60)
+        release.set()
+        assert second.status_code == 200, second.text
+        assert first.result().status_code == 200, first.result().text
+    assert [record(first_id)["size"], record(second_id)["size"]] == [MIB * 3 // 2, MIB]

@@ -108,3 +108,30 @@ def test_leased_chunks_closed_early_close_their_source():
     assert next(chunks) == b"a"
     chunks.close()
     assert closed == ["source", "lease"]
+
+
+def test_the_reservation_grows_only_when_the_data_passes_it():
+    asked: list[int] = []
+
+    def reserve(needed: int) -> int:
+        asked.append(needed)
+        return needed + 150
+
+    stream = MeteredStream(iter([b"a" * 100] * 6), limit=10**9, reserved=250,
+                           reserve=reserve)
+    assert b"".join(stream) == b"a" * 600
+    # 100, 200 fit in 250; 300 asks (-> 450); 400 fits; 500 asks (-> 650); 600 fits.
+    assert asked == [300, 500]
+    assert stream.reserved == 650
+
+
+def test_a_refused_reservation_stops_the_stream_before_the_chunk_goes_on():
+    def reserve(needed: int) -> int:
+        raise RequestTooLarge(f"no room for {needed}")
+
+    stream = MeteredStream(iter([b"a" * 100] * 3), limit=10**9, reserved=150, reserve=reserve)
+    passed = []
+    with pytest.raises(RequestTooLarge, match="no room for 200"):
+        for chunk in stream:
+            passed.append(chunk)
+    assert passed == [b"a" * 100]

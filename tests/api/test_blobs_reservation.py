@@ -1,0 +1,141 @@
+"""Uploads of unknown size hold only what they have read (plus a step) of a folder's space
+and of a project's data quota while they stream, so parallel uploads into the same
+folder or project are not refused for space that nobody uses (engine/reservation.py).
+
+Each test holds a chunked upload in the middle of its body and runs another upload
+meanwhile: the first holds a reservation of what it has read and half again; when its
+data arrives later, the reservation grows, checked against the budget as it is then.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import assert_error, stored, url
+from tests.api.test_blobs_upload import data_id, put_streamed
+from tests.api.test_quotas import set_quotas
+from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.usefixtures("store_name")
+
+FOLDER = "dict_of_blobs"  # the sample type's folder: 2000 bytes in all
+
+
+class HeldBody(io.BytesIO):
+    """A request body that gives its first part, then waits for ``release`` before the
+    rest; ``waiting`` is set once the server asks for more than the first part."""
+
+    def __init__(self, first: bytes, rest: bytes) -> None:
+        super().__init__(first + rest)
+        self._boundary = len(first)
+        self.waiting = threading.Event()
+        self.release = threading.Event()
+
+    def read(self, size: int | None = -1) -> bytes:
+        position = self.tell()
+        if position >= self._boundary and not self.release.is_set():
+            self.waiting.set()
+            assert self.release.wait(30), "the test never released the body"
+        elif position < self._boundary:
+            left = self._boundary - position
+            size = left if size is None or size < 0 else min(size, left)
+        return super().read(size)
+
+
+def put_held(client: Any, artifact_id: str, path: str, body: HeldBody) -> Any:
+    return client.put(url(artifact_id, path), input_stream=body,
+                      content_type="application/octet-stream",
+                      headers={"Transfer-Encoding": "chunked"},
+                      environ_overrides={"wsgi.input_terminated": True})
+
+
+def hold_upload(pool: ThreadPoolExecutor, client: Any, artifact_id: str, path: str,
+                body: HeldBody) -> Future:
+    """Start a chunked upload and return once it has read its first part."""
+    upload = pool.submit(put_held, client, artifact_id, path, body)
+    if not body.waiting.wait(30):
+        raise AssertionError(f"the upload ended early: {upload.result().get_data()!r}")
+    return upload
+
+
+def test_a_chunked_upload_leaves_the_rest_of_its_folder_to_others(user1, glare_app):
+    art = user1.create(SAMPLE, name="share-folder")
+    body = HeldBody(b"a" * 300, b"a" * 300)
+    with ThreadPoolExecutor(1) as pool:
+        first = hold_upload(pool, user1, art["id"], f"{FOLDER}/a", body)
+        holding = user1.show(SAMPLE, art["id"])[FOLDER]["a"]
+        assert (holding["status"], holding["size"]) == ("saving", 450)  # read + half
+        # It used to reserve the whole folder: this upload got "0 bytes left" (413).
+        second = put_streamed(user1, art["id"], f"{FOLDER}/b", b"b" * 1000)
+        assert second.status_code == 200, second.get_data(as_text=True)
+        body.release.set()
+        response = first.result()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    folder = user1.show(SAMPLE, art["id"])[FOLDER]
+    assert {key: (blob["status"], blob["size"]) for key, blob in folder.items()} == {
+        "a": ("active", 600), "b": ("active", 1000)}
+    assert user1.get(url(art["id"], f"{FOLDER}/a")).data == b"a" * 600
+
+
+def test_a_growing_upload_that_finds_no_room_is_413_and_leaves_nothing(user1, glare_app,
+                                                                    store_name):
+    art = user1.create(SAMPLE, name="no-room-left")
+    body = HeldBody(b"a" * 300, b"a" * 600)
+    with ThreadPoolExecutor(1) as pool:
+        first = hold_upload(pool, user1, art["id"], f"{FOLDER}/a", body)
+        second = put_streamed(user1, art["id"], f"{FOLDER}/b", b"b" * 1200)
+        assert second.status_code == 200, second.get_data(as_text=True)
+        body.release.set()  # 900 bytes in all, where 800 are left
+        response = first.result()
+    envelope = assert_error(response, 413, "RequestEntityTooLarge")
+    assert "800 bytes left" in envelope["error"]["message"]
+    folder = user1.show(SAMPLE, art["id"])[FOLDER]
+    assert {key: (blob["status"], blob["size"]) for key, blob in folder.items()} == {
+        "b": ("active", 1200)}
+    # Only the second upload's data is stored: the first one's is gone.
+    assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], FOLDER, "b"))}
+    assert user1.get(url(art["id"], f"{FOLDER}/b")).data == b"b" * 1200
+
+
+def test_a_chunked_upload_leaves_the_rest_of_the_quota_to_others(user1, admin, glare_app):
+    set_quotas(admin, "p1", max_uploaded_data=1000)
+    first_art = user1.create(SAMPLE, name="quota-first")
+    second_art = user1.create(SAMPLE, name="quota-second")
+    body = HeldBody(b"a" * 300, b"a" * 200)
+    with ThreadPoolExecutor(1) as pool:
+        first = hold_upload(pool, user1, first_art["id"], "blob", body)
+        assert user1.show(SAMPLE, first_art["id"])["blob"]["size"] == 450
+        # It used to reserve the whole quota: this upload got "0 left" (413).
+        second = put_streamed(user1, second_art["id"], "blob", b"b" * 500)
+        assert second.status_code == 200, second.get_data(as_text=True)
+        # The quota is now held in full (500 stored, 450 reserved, 50 left).
+        third = put_streamed(user1, user1.create(SAMPLE, name="quota-third")["id"], "blob",
+                             b"c" * 51)
+        assert_error(third, 413)
+        body.release.set()
+        response = first.result()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    sizes = [user1.show(SAMPLE, art["id"])["blob"]["size"] for art in (first_art, second_art)]
+    assert sizes == [500, 500]
+
+
+def test_an_upload_of_known_size_reserves_exactly_that(user1, glare_app):
+    """Content-Length uploads reserve their size at once and never grow."""
+    art = user1.create(SAMPLE, name="known-size")
+    body = HeldBody(b"a" * 300, b"a" * 300)
+    with ThreadPoolExecutor(1) as pool:
+        upload = pool.submit(
+            user1.put, url(art["id"], f"{FOLDER}/a"), input_stream=body,
+            content_type="application/octet-stream", headers={"Content-Length": "600"})
+        assert body.waiting.wait(30)
+        assert user1.show(SAMPLE, art["id"])[FOLDER]["a"]["size"] == 600
+        over = put_streamed(user1, art["id"], f"{FOLDER}/b", b"b" * 1401)
+        assert_error(over, 413)
+        body.release.set()
+        assert upload.result().status_code == 200
+    assert user1.show(SAMPLE, art["id"])[FOLDER]["a"]["size"] == 600
