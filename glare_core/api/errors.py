@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from glare_core.api.responses import json_response
 from glare_core.errors import (
     BadRequest,
+    BlobNotFound,
     GlareError,
     MethodNotAllowed,
     NotImplementedMethod,
@@ -74,6 +75,10 @@ def error_response(exc: GlareError) -> Any:
 
 
 def handle_glare_error(exc: GlareError) -> Any:
+    if isinstance(exc, BlobNotFound):
+        # A store names the location it missed; clients never see store locations (§16).
+        log.warning("request %s %s: %s", request.method, request.path, exc.message)
+        exc = BlobNotFound()
     if exc.status >= 500:
         log.error("request %s %s failed: %s", request.method, request.path, exc.message)
     return error_response(exc)

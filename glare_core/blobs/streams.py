@@ -83,10 +83,9 @@ DIGEST_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 class MeteredStream:
     """Iterate over chunks while counting, hashing (MD5, SHA-1, SHA-256) and limiting.
 
-    Reading past ``limit`` bytes raises RequestTooLarge with ``limit_message``. Every
-    ``heartbeat_every`` seconds ``heartbeat`` is called (the engine uses it to show the
-    upload is alive). Digests named in ``skip_digests`` are not computed (the store
-    computes them) and are absent from ``checksums``.
+    Reading past ``limit`` bytes raises RequestTooLarge with ``limit_message``. Digests
+    named in ``skip_digests`` are not computed (the store computes them) and are absent
+    from ``checksums``.
 
     With ``reserve``, the stream holds a reservation of ``reserved`` bytes; whenever the
     bytes read pass it, ``reserve(bytes read)`` is called and returns the new reservation
@@ -99,8 +98,6 @@ class MeteredStream:
         *,
         limit: int,
         limit_message: str = "",
-        heartbeat: Callable[[], None] | None = None,
-        heartbeat_every: float = 30.0,
         skip_digests: frozenset[str] = frozenset(),
         reserved: int = 0,
         reserve: Callable[[int], int] | None = None,
@@ -123,9 +120,6 @@ class MeteredStream:
         else:
             groups = [[digest] for digest in rest]
         self._groups = [group for group in groups if group]
-        self._heartbeat = heartbeat
-        self._heartbeat_every = heartbeat_every
-        self._last_beat = time.monotonic()
 
     def __iter__(self) -> Iterator[bytes]:
         # The digests run in two helper threads while this thread goes on reading:
@@ -160,11 +154,6 @@ class MeteredStream:
                 raise RequestTooLarge(self.limit_message)
             if self._reserve is not None and self.size > self.reserved:
                 self.reserved = self._reserve(self.size)
-            if self._heartbeat is not None and (
-                time.monotonic() - self._last_beat >= self._heartbeat_every
-            ):
-                self._last_beat = time.monotonic()
-                self._heartbeat()
             yield chunk
 
     @property

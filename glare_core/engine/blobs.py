@@ -5,11 +5,14 @@ An upload has three phases so that no lock is held while data streams:
 1. under the artifact lock: checks, then the blob record is marked ``saving`` (the replaced
    blob, if any, is kept in the record's ``previous`` so a failure can restore it);
 2. without the lock: the body streams through the pre-upload hook and a hashing, size-
-   limiting wrapper into the store; a heartbeat keeps the record fresh;
+   limiting wrapper into the store; a heartbeat thread keeps the record fresh
+   (``heartbeat``), and an upload of unknown size grows its share of a folder or quota
+   as its data arrives (``reservation``);
 3. under the lock again: the record becomes ``active`` with size and checksums; only then
    is the replaced data deleted.
 
-Any failure in 2-3 restores the previous record and removes the new data; data that cannot
+Any failure in 2-3 restores the previous record (unless another upload has taken the blob
+over meanwhile) and removes the new data; data that cannot
 be removed right away (store down) goes to the garbage queue, which the scrubber empties.
 A ``saving`` record without heartbeat for ``stale_after`` seconds is an abandoned upload
 (a crashed server) and is recovered the same way.
@@ -41,6 +44,7 @@ from glare_core.data.database import utcnow
 from glare_core.data.sql.garbage import GarbageQueue
 from glare_core.data.sql.reader_leases import ReaderLeases
 from glare_core.engine import access
+from glare_core.engine.heartbeat import Heartbeat
 from glare_core.engine.hooks import artifact_payload
 from glare_core.engine.locking import artifact_lock_key
 from glare_core.engine.patch import check_change_allowed
@@ -68,6 +72,9 @@ MAX_CONTENT_TYPE_LENGTH = 255
 MEDIA_TYPE_SYNTAX = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+",
                                re.IGNORECASE)
 FINISH_LOCK_WAIT = 30.0
+
+# What undoing an upload found (BlobService._put_back).
+RESTORED, GONE, TAKEN_OVER = "restored", "gone", "taken over"
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,12 @@ class Allowance(NamedTuple):
     shared: bool
 
 
+def restorable_size(previous: Mapping[str, Any] | None) -> int:
+    """What the blob an upload replaces holds of the shared budgets: a failed upload puts
+    it back, so the upload's reservation never goes below it."""
+    return (previous or {}).get("size") or 0
+
+
 def blob_limit_message(spec: FieldSpec) -> str:
     return f"The blob is larger than the {spec.max_blob_size} bytes allowed for '{spec.name}'"
 
@@ -226,10 +239,11 @@ class BlobService:
                     raise RequestTooLarge(allowance.why)
                 # The record's size is the upload's reservation while data streams, so
                 # parallel uploads see it in their folder and quota checks (reservation.py).
+                # It never holds less than the blob it replaces, which a failure restores.
                 if content_length is not None:
-                    reserved = content_length
+                    reserved = max(content_length, restorable_size(previous))
                 elif allowance.shared:
-                    reserved = FIRST_RESERVATION
+                    reserved = max(FIRST_RESERVATION, restorable_size(previous))
                 else:
                     reserved = allowance.limit
                 saving = {
@@ -251,11 +265,13 @@ class BlobService:
                     blob_key, saving)
             else:
                 limit, why, reserve = allowance.limit, allowance.why, None
-            stored, checksums = self._stream(
-                context, artifact_type, record, spec, blob_key, body, store, location,
-                limit=limit, why=why, content_length=content_length, changes=changes,
-                reserved=reserved, reserve=reserve,
-            )
+            beat = functools.partial(data_api.touch_blob, artifact_id, field_name, blob_key)
+            with Heartbeat(beat, self.settings.heartbeat_every):
+                stored, checksums = self._stream(
+                    context, artifact_type, record, spec, blob_key, body, store, location,
+                    limit=limit, why=why, content_length=content_length, changes=changes,
+                    reserved=reserved, reserve=reserve,
+                )
             # Field values the upload hooks derived from the data (e.g. a package
             # manifest), validated before anything is committed.
             field_changes = self.service.coerce_hook_changes(artifact_type, changes)
@@ -272,7 +288,12 @@ class BlobService:
                                     revision=current["revision"])
                 saved = self.service.find(artifact_id, artifact_type)
         except BaseException as exc:
-            self._roll_back(data_api, artifact_id, spec, blob_key, location, previous, exc)
+            outcome = self._roll_back(type_name, data_api, artifact_id, spec, blob_key,
+                                      location, previous, exc)
+            if outcome == TAKEN_OVER and isinstance(exc, Exception):
+                # Whatever broke (its data was deleted with it), the cause is the takeover.
+                raise Conflict("Another upload took this blob over: this upload had been "
+                               "silent for too long and was taken for dead") from exc
             raise
         if previous is not None and previous.get("location"):
             self.discard(previous["location"], "replaced by a new upload")
@@ -302,15 +323,12 @@ class BlobService:
             raise BadRequest(f"The upload was refused: {exc}") from None
         if replaced is body:
             replaced = None
-        data_api = self.service.data_apis[artifact_type.type_name]
         size_hint = content_length if replaced is None else None
         by_store = frozenset(store.digests_while_writing(size_hint) & DIGEST_HEX_LENGTHS.keys())
         metered = MeteredStream(
             _hook_errors_as_400(replaced if replaced is not None else body),
             limit=limit,
             limit_message=why,
-            heartbeat=lambda: data_api.touch_blob(record["id"], spec.name, blob_key),
-            heartbeat_every=self.settings.heartbeat_every,
             skip_digests=by_store,
             reserved=reserved,
             reserve=reserve,
@@ -327,19 +345,48 @@ class BlobService:
         return stored.size, checksums
 
     def _roll_back(
-        self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
-        location: str, previous: dict | None, exc: BaseException,
-    ) -> None:
-        """Undo a failed upload: previous record back, new data gone (or queued)."""
+        self, type_name: str, data_api: Any, artifact_id: str, spec: FieldSpec,
+        blob_key: str | None, location: str, previous: dict | None, exc: BaseException,
+    ) -> str | None:
+        """Undo a failed upload: previous record back, new data gone (or queued). Returns
+        what ``_put_back`` found (None if it could not look)."""
         for leftover in getattr(exc, "leftover", ()) or ():
             self.garbage.add(leftover, "left by a failed upload")
+        outcome = None
         try:
-            data_api.set_blob(artifact_id, spec.name, blob_key, previous, touch=False)
-        except ArtifactNotFound:
-            pass  # the artifact was deleted meanwhile: nothing to restore
+            outcome = self._put_back(type_name, data_api, artifact_id, spec.name, blob_key,
+                                     location, previous)
         except Exception:
             log.exception("cannot restore blob %s/%s of %s", spec.name, blob_key, artifact_id)
         self.discard(location, "left by a failed upload")
+        return outcome
+
+    def _put_back(
+        self, type_name: str, data_api: Any, artifact_id: str, field_name: str,
+        blob_key: str | None, location: str, previous: dict | None,
+        still: Callable[[Mapping[str, Any]], bool] = lambda blob: True,
+    ) -> str:
+        """Restore ``previous`` in place of the upload writing to ``location``, under the
+        artifact lock, if the blob is still that upload's and ``still(blob)`` holds.
+
+        Returns RESTORED, GONE (no artifact) or TAKEN_OVER: another request changed the
+        blob (an upload that took over from this one, which looked dead), so nothing of
+        this upload's is left to undo.
+        """
+        with self.service.locker.hold(artifact_lock_key(type_name, artifact_id),
+                                      wait=FINISH_LOCK_WAIT):
+            record = data_api.get(artifact_id)
+            if record is None:
+                return GONE
+            value = record.get(field_name)
+            current = (value or {}).get(blob_key) if blob_key is not None else value
+            if not current or current.get("location") != location or not still(current):
+                return TAKEN_OVER
+            try:
+                data_api.set_blob(artifact_id, field_name, blob_key, previous, touch=False)
+            except ArtifactNotFound:
+                return GONE
+            return RESTORED
 
     def _check_still_ours(
         self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
@@ -369,7 +416,8 @@ class BlobService:
                 allowance = self._allowed_size(artifact_type, record, spec, blob_key)
                 if needed > allowance.limit:
                     raise RequestTooLarge(allowance.why)
-                reserved = next_reservation(needed, allowance.limit)
+                reserved = max(next_reservation(needed, allowance.limit),
+                               restorable_size(saving["previous"]))
                 data_api.set_blob(artifact_id, spec.name, blob_key,
                                   {**saving, "size": reserved}, touch=False)
         return reserved
@@ -390,6 +438,9 @@ class BlobService:
         if abandoned:
             self.garbage.add(abandoned, "abandoned upload")
         return current.get("previous"), abandoned
+
+    def _still_abandoned(self, blob: Mapping[str, Any]) -> bool:
+        return blob.get("status") == "saving" and self._is_abandoned(blob)
 
     def _is_abandoned(self, blob: Mapping[str, Any]) -> bool:
         updated = blob.get("updated_at")
@@ -693,12 +744,14 @@ class BlobService:
                     value = record.get(name)
                     items = (value or {}).items() if spec.kind == "Folder" else [(None, value)]
                     for key, blob in items:
-                        if blob and blob.get("status") == "saving" and self._is_abandoned(blob):
-                            lock_key = artifact_lock_key(type_name, record["id"])
-                            with service.locker.hold(lock_key):
-                                service.data_apis[type_name].set_blob(
-                                    record["id"], name, key, blob.get("previous"),
-                                    touch=False)
+                        if not (blob and blob.get("status") == "saving"
+                                and self._is_abandoned(blob)):
+                            continue
+                        # Checked again under the lock: the upload may have beaten since.
+                        if self._put_back(type_name, service.data_apis[type_name],
+                                          record["id"], name, key, blob.get("location"),
+                                          blob.get("previous"),
+                                          still=self._still_abandoned) == RESTORED:
                             if blob.get("location"):
                                 self.discard(blob["location"], "abandoned upload")
                             recovered += 1

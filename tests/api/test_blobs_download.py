@@ -163,6 +163,19 @@ def test_download_never_uploaded_is_404(user1, blob27, path):
     assert_error(user1.get(url(blob27["id"], path)), 404)
 
 
+def test_data_missing_from_its_store_is_404_without_naming_the_location(user1, glare_app,
+                                                                         blob27):
+    """§16: store locations are never shown. Data lost behind an active blob (deleted from
+    the store by hand) is a 404 whose message says so without the store's location."""
+    record = glare_app.extensions["glare"].service.data_apis[SAMPLE].get(blob27["id"])
+    location = record["blob"]["location"]
+    glare_app.extensions["glare"].stores.for_location(location).delete(location)
+    body = assert_error(user1.get(url(blob27["id"], "blob")), 404)
+    message = body["error"]["message"]
+    assert "not found in the store" in message
+    assert location not in message and location.split(":", 1)[1] not in message
+
+
 def test_download_from_missing_artifact_is_404(user1):
     """§31 #123."""
     assert_error(user1.get(url(MISSING_ID, "blob")), 404)

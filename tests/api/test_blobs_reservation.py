@@ -9,13 +9,16 @@ data arrives later, the reservation grows, checked against the budget as it is t
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+from glare_core.engine.blobs import BlobSettings
 from tests.api.helpers import assert_error, stored, url
 from tests.api.test_blobs_upload import data_id, put_streamed
 from tests.api.test_quotas import set_quotas
@@ -139,3 +142,89 @@ def test_an_upload_of_known_size_reserves_exactly_that(user1, glare_app):
         body.release.set()
         assert upload.result().status_code == 200
     assert user1.show(SAMPLE, art["id"])[FOLDER]["a"]["size"] == 600
+
+
+# ---- a re-upload holds at least the blob it replaces ----------------------------------------
+
+
+def test_a_reupload_holds_the_quota_of_the_blob_a_failure_restores(user1, admin, glare_app):
+    """A failed re-upload puts the old blob back, so while it runs it holds at least the
+    old blob's size: a parallel upload cannot take that room and push the project over
+    its quota once the old blob is back."""
+    set_quotas(admin, "p1", max_uploaded_data=1000)
+    art = user1.create(SAMPLE, name="reupload-holds")
+    other = user1.create(SAMPLE, name="beside")
+    assert put_streamed(user1, art["id"], "blob", b"o" * 600).status_code == 200
+    body = HeldBody(b"n" * 300, b"n" * 800)  # 1100 bytes in all: over the quota
+    with ThreadPoolExecutor(1) as pool:
+        upload = hold_upload(pool, user1, art["id"], "blob", body)
+        assert user1.show(SAMPLE, art["id"])["blob"]["size"] == 600  # not 450
+        assert_error(put_streamed(user1, other["id"], "blob", b"b" * 500), 413)
+        fitting = put_streamed(user1, other["id"], "blob", b"b" * 400)
+        assert fitting.status_code == 200, fitting.get_data(as_text=True)
+        body.release.set()
+        assert_error(upload.result(), 413)
+    sizes = [user1.show(SAMPLE, a["id"])["blob"]["size"] for a in (art, other)]
+    assert sizes == [600, 400]
+    assert user1.get(url(art["id"], "blob")).data == b"o" * 600
+
+
+def test_a_reupload_holds_the_folder_room_of_the_blob_a_failure_restores(user1, glare_app):
+    art = user1.create(SAMPLE, name="reupload-folder")
+    assert put_streamed(user1, art["id"], f"{FOLDER}/k", b"o" * 1500).status_code == 200
+    body = HeldBody(b"n" * 100, b"n" * 2000)  # over the folder's 2000 bytes
+    with ThreadPoolExecutor(1) as pool:
+        upload = hold_upload(pool, user1, art["id"], f"{FOLDER}/k", body)
+        assert_error(put_streamed(user1, art["id"], f"{FOLDER}/j", b"j" * 501), 413)
+        assert put_streamed(user1, art["id"], f"{FOLDER}/j", b"j" * 500).status_code == 200
+        body.release.set()
+        assert_error(upload.result(), 413)
+    folder = user1.show(SAMPLE, art["id"])[FOLDER]
+    assert {key: blob["size"] for key, blob in folder.items()} == {"k": 1500, "j": 500}
+
+
+# ---- the heartbeat, and an upload that was taken for dead -----------------------------------
+
+
+def test_a_paused_upload_stays_alive_and_keeps_its_blob(user1, glare_app, monkeypatch):
+    """The record is refreshed on a timer, not per chunk read: an upload whose client
+    pauses longer than the stale time is not taken over by the next upload."""
+    blobs = glare_app.extensions["glare"].blobs
+    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.6))
+    art = user1.create(SAMPLE, name="paused")
+    body = HeldBody(b"p" * 300, b"p" * 300)
+    with ThreadPoolExecutor(1) as pool:
+        upload = hold_upload(pool, user1, art["id"], "blob", body)
+        time.sleep(1.5)  # no data for more than twice the stale time
+        assert_error(put_streamed(user1, art["id"], "blob", b"t" * 10), 409)
+        body.release.set()
+        response = upload.result()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert user1.get(url(art["id"], "blob")).data == b"p" * 600
+
+
+def test_an_upload_taken_for_dead_does_not_undo_the_one_that_replaced_it(
+        user1, glare_app, monkeypatch, store_name):
+    """An upload that looked dead (its heartbeat stopped) was taken over by another one,
+    which succeeded; when the first one comes back and fails (409), it must not put back
+    the blob it had replaced over the newer one's, whose data it would then lose."""
+    blobs = glare_app.extensions["glare"].blobs
+    data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+    art = user1.create(SAMPLE, name="taken-over")
+    assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
+    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
+    monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)  # a frozen server
+    body = HeldBody(b"x" * 300, b"x" * 300)
+    with ThreadPoolExecutor(1) as pool:
+        upload = hold_upload(pool, user1, art["id"], "blob", body)
+        time.sleep(0.6)
+        newer = put_streamed(user1, art["id"], "blob", b"y" * 200)
+        assert newer.status_code == 200, newer.get_data(as_text=True)
+        body.release.set()
+        assert_error(upload.result(), 409)
+    blob = user1.show(SAMPLE, art["id"])["blob"]
+    assert (blob["status"], blob["size"], blob["md5"]) == (
+        "active", 200, hashlib.md5(b"y" * 200).hexdigest())
+    assert user1.get(url(art["id"], "blob")).data == b"y" * 200
+    # The replaced data and the failed upload's are gone; the newer upload's stays.
+    assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], "blob"))}

@@ -10,19 +10,21 @@ MIB = 1024 * 1024
 
 
 @pytest.mark.parametrize(("needed", "allowance", "expected"), [
-    (1, 10**9, 1),            # a byte holds a byte: nothing to add half of
-    (300, 10**9, 450),        # what was read and half again
-    (300, 400, 400),          # never past the allowance
-    (400, 400, 400),          # exactly full
+    (300, 2000, 450),               # what was read and half again
+    (10, 6400, 110),                # at least 1/64 of the room left
+    (300, 400, 400),                # never past the allowance
+    (400, 400, 400),                # exactly full
+    (3 * MIB, 2**40, 3 * MIB + 2**40 // 64),
 ])
 def test_next_reservation(needed, allowance, expected):
     assert next_reservation(needed, allowance) == expected
 
 
-def test_a_gib_in_mib_chunks_takes_a_few_dozen_steps_and_never_holds_much_more():
+@pytest.mark.parametrize("budget", [1024 * MIB, 4096 * MIB, 2**40])
+def test_a_gib_in_mib_chunks_takes_few_steps_and_holds_little_more(budget):
     reserved, steps = FIRST_RESERVATION, 0
     for read in range(MIB, 1024 * MIB + 1, MIB):
         if read > reserved:
-            reserved, steps = next_reservation(read, 10**12), steps + 1
-        assert read <= reserved <= read * 3 // 2 + MIB
-    assert steps <= 20
+            reserved, steps = next_reservation(read, budget), steps + 1
+        assert read <= reserved <= max(read * 3 // 2, read + budget // 64) + MIB
+    assert steps <= 18
