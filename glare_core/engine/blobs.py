@@ -290,10 +290,13 @@ class BlobService:
         except BaseException as exc:
             outcome = self._roll_back(type_name, data_api, artifact_id, spec, blob_key,
                                       location, previous, exc)
+            # Whatever broke then (its data may have been deleted under it), the cause is
+            # that the blob or the artifact moved on without this upload.
             if outcome == TAKEN_OVER and isinstance(exc, Exception):
-                # Whatever broke (its data was deleted with it), the cause is the takeover.
                 raise Conflict("Another upload took this blob over: this upload had been "
                                "silent for too long and was taken for dead") from exc
+            if outcome == GONE and isinstance(exc, Exception):
+                raise ArtifactNotFound("The artifact was deleted during the upload") from exc
             raise
         if previous is not None and previous.get("location"):
             self.discard(previous["location"], "replaced by a new upload")
@@ -364,10 +367,9 @@ class BlobService:
     def _put_back(
         self, type_name: str, data_api: Any, artifact_id: str, field_name: str,
         blob_key: str | None, location: str, previous: dict | None,
-        still: Callable[[Mapping[str, Any]], bool] = lambda blob: True,
     ) -> str:
         """Restore ``previous`` in place of the upload writing to ``location``, under the
-        artifact lock, if the blob is still that upload's and ``still(blob)`` holds.
+        artifact lock, if the blob is still that upload's.
 
         Returns RESTORED, GONE (no artifact) or TAKEN_OVER: another request changed the
         blob (an upload that took over from this one, which looked dead), so nothing of
@@ -380,7 +382,7 @@ class BlobService:
                 return GONE
             value = record.get(field_name)
             current = (value or {}).get(blob_key) if blob_key is not None else value
-            if not current or current.get("location") != location or not still(current):
+            if not current or current.get("location") != location:
                 return TAKEN_OVER
             try:
                 data_api.set_blob(artifact_id, field_name, blob_key, previous, touch=False)
@@ -739,22 +741,31 @@ class BlobService:
         for type_name, artifact_type in service.registry.items():
             if not artifact_type.blob_fields:
                 continue
-            for record in service.records_with_saving_blobs(type_name):
-                for name, spec in artifact_type.blob_fields.items():
-                    value = record.get(name)
-                    items = (value or {}).items() if spec.kind == "Folder" else [(None, value)]
-                    for key, blob in items:
-                        if not (blob and blob.get("status") == "saving"
-                                and self._is_abandoned(blob)):
-                            continue
-                        # Checked again under the lock: the upload may have beaten since.
-                        if self._put_back(type_name, service.data_apis[type_name],
-                                          record["id"], name, key, blob.get("location"),
-                                          blob.get("previous"),
-                                          still=self._still_abandoned) == RESTORED:
-                            if blob.get("location"):
-                                self.discard(blob["location"], "abandoned upload")
-                            recovered += 1
+            data_api = service.data_apis[type_name]
+            for found in service.records_with_saving_blobs(type_name):
+                with service.locker.hold(artifact_lock_key(type_name, found["id"])):
+                    # Read again under the lock: an upload may have beaten since.
+                    record = data_api.get(found["id"])
+                    if record is not None:
+                        recovered += self.recover_abandoned_in(artifact_type, record)
+        return recovered
+
+    def recover_abandoned_in(self, artifact_type: ArtifactType, record: Mapping[str, Any]) -> int:
+        """Put back, in one artifact whose lock the caller holds, the blob every upload
+        that died with its server (no heartbeat for ``stale_after``) was replacing, and
+        discard what it wrote; return how many there were."""
+        data_api = self.service.data_apis[artifact_type.type_name]
+        recovered = 0
+        for name, spec in artifact_type.blob_fields.items():
+            value = record.get(name)
+            items = list((value or {}).items()) if spec.kind == "Folder" else [(None, value)]
+            for key, blob in items:
+                if blob and self._still_abandoned(blob):
+                    data_api.set_blob(record["id"], name, key, blob.get("previous"),
+                                      touch=False)
+                    if blob.get("location"):
+                        self.discard(blob["location"], "abandoned upload")
+                    recovered += 1
         return recovered
 
     # ---- helpers --------------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""Uploads of unknown size hold only what they have read (plus a step) of a folder's space
-and of a project's data quota while they stream, so parallel uploads into the same
-folder or project are not refused for space that nobody uses (engine/reservation.py).
+"""Uploads in flight, held in the middle of their body while other requests run.
 
-Each test holds a chunked upload in the middle of its body and runs another upload
-meanwhile: the first holds a reservation of what it has read and half again; when its
-data arrives later, the reservation grows, checked against the budget as it is then.
+- An upload of unknown size holds only what it has read (plus a step) of its folder's
+  space and of the project's data quota, so parallel uploads are not refused for space
+  nobody uses (engine/reservation.py); a re-upload holds at least the blob it replaces,
+  which a failure puts back.
+- The heartbeat runs on a timer (engine/heartbeat.py): a paused upload stays alive.
+- An upload taken for dead (its server silent for ``stale_after``) is undone by the next
+  upload to its blob, a delete or a status change of its artifact; when it comes back it
+  fails with 409 and undoes nothing of what replaced it.
 """
 
 from __future__ import annotations
@@ -227,4 +230,52 @@ def test_an_upload_taken_for_dead_does_not_undo_the_one_that_replaced_it(
         "active", 200, hashlib.md5(b"y" * 200).hexdigest())
     assert user1.get(url(art["id"], "blob")).data == b"y" * 200
     # The replaced data and the failed upload's are gone; the newer upload's stays.
+    assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], "blob"))}
+
+
+def hold_dead_upload(pool: ThreadPoolExecutor, user1: Any, glare_app: Any, monkeypatch: Any,
+                     artifact_id: str) -> tuple[Future, HeldBody]:
+    """A re-upload of ``blob`` whose server looks dead: no heartbeat, stale after 0.3 s."""
+    blobs = glare_app.extensions["glare"].blobs
+    data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
+    monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)
+    body = HeldBody(b"x" * 300, b"x" * 300)
+    upload = hold_upload(pool, user1, artifact_id, "blob", body)
+    assert user1.show(SAMPLE, artifact_id)["blob"]["status"] == "saving"
+    time.sleep(0.5)
+    return upload, body
+
+
+def test_deleting_an_artifact_undoes_an_upload_that_died(user1, glare_app, monkeypatch,
+                                                         store_name):
+    """A dead upload no longer keeps its artifact from being deleted (409) until the
+    scrubber runs: the delete undoes it, and nothing of either stays stored."""
+    art = user1.create(SAMPLE, name="delete-dead")
+    assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
+    with ThreadPoolExecutor(1) as pool:
+        upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, art["id"])
+        response = user1.delete(url(art["id"]))
+        assert response.status_code == 204, response.get_data(as_text=True)
+        body.release.set()
+        assert_error(upload.result(), 404)
+    assert_error(user1.get(url(art["id"])), 404)
+    assert stored(glare_app) == set()
+
+
+def test_activating_undoes_an_upload_that_died(user1, glare_app, monkeypatch, store_name):
+    art = user1.create(SAMPLE, name="activate-dead")
+    assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
+    with ThreadPoolExecutor(1) as pool:
+        upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, art["id"])
+        response = user1.patch(url(art["id"]), [
+            {"op": "replace", "path": "/string_required", "value": "x"},
+            {"op": "replace", "path": "/status", "value": "active"}])
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.get_json()["blob"]["status"] == "active"
+        body.release.set()
+        assert_error(upload.result(), 409)
+    shown = user1.show(SAMPLE, art["id"])
+    assert (shown["status"], shown["blob"]["size"]) == ("active", 100)
+    assert user1.get(url(art["id"], "blob")).data == b"o" * 100
     assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], "blob"))}
