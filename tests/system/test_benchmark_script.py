@@ -43,3 +43,18 @@ def test_listing_benchmark_prints_every_query() -> None:
     baseline = next(row for row in rows if row[3] == "(no")
     assert (baseline[1], baseline[2]) == ("1.0", "40")
     assert dict((row[3], int(row[2])) for row in rows)["int1=in:5,50,500"] == 1
+
+
+def test_chunked_upload_benchmark_counts_the_reservation_steps() -> None:
+    script = REPO / "benchmarks" / "chunked_uploads.py"
+    result = subprocess.run([sys.executable, str(script), "--size", "8", "--repeat", "1"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    growing = re.search(r"reservation grows\): +(\d+) MiB/s, ([\d.]+) reservation steps",
+                        result.stdout)
+    fixed = re.search(r"reserved once\): +(\d+) MiB/s", result.stdout)
+    assert growing and fixed, result.stdout
+    # 8 MiB in 1 MiB chunks under a 32 MiB quota: 1 -> 1.5, 2 -> 3, 4 -> 6, 7 -> 10.5 MiB.
+    assert float(growing[2]) == 4
+    assert int(growing[1]) > 0 and int(fixed[1]) > 0
+    assert re.search(r"growing/fixed: \d+%", result.stdout)
