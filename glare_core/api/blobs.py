@@ -25,7 +25,13 @@ from glare_core.blobs.base import CHUNK_SIZE, FileRange
 from glare_core.blobs.streams import request_body
 from glare_core.engine.blobs import BlobService, Download
 from glare_core.engine.service import revision_tag
-from glare_core.errors import BadRequest, Conflict, PreconditionFailed, RangeNotSatisfiable
+from glare_core.errors import (
+    BadRequest,
+    BlobNotFound,
+    Conflict,
+    PreconditionFailed,
+    RangeNotSatisfiable,
+)
 
 blp = Blueprint("blobs", __name__, description="Blob data of artifacts.")
 
@@ -207,6 +213,9 @@ def download_response(download: Download) -> Response:
     if length is not None:
         headers["Content-Length"] = str(length)
     if request.method == "HEAD" or length == 0:
+        # Nothing is read, but the answer must be the one a GET would get.
+        if download.exists is not None and not download.exists():
+            raise BlobNotFound(f"No data at {download.blob.get('location')}")
         # An iterator, not b"": werkzeug would replace Content-Length with len(b"").
         body: Any = iter(())
     else:

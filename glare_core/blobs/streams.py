@@ -19,15 +19,17 @@ from glare_core.errors import BadRequest, RequestTimeout, RequestTooLarge
 
 
 def read_client(stream: BinaryIO, size: int, *, what: str,
-                received: int | None = None) -> bytes:
+                received: int | None = None, at_least: bool = False) -> bytes:
     """One read of a request body from the client, ``what`` naming the body in errors.
 
     Servers report a dropped connection differently (an OSError or an HTTP error): each
     becomes a BadRequest. A receive that times out (``GLARE_CLIENT_TIMEOUT``: EAGAIN
     from the kernel's timeout, or a Python TimeoutError) becomes a RequestTimeout (408).
-    ``received``, when given, is how much of the body arrived before.
+    ``received``, when given, is how much of the body arrived before (``at_least``: the
+    server may hold more, e.g. part of a chunked body it reads in whole pieces).
     """
-    after = "" if received is None else f" after {received} bytes"
+    after = "" if received is None else (
+        f" after {'at least ' if at_least else ''}{received} bytes")
     try:
         return stream.read(size)
     except (BlockingIOError, TimeoutError):
@@ -60,7 +62,8 @@ def request_body(
             want = min(chunk_size, expected - received)
             if want == 0:
                 return
-        chunk = read_client(stream, want, what="upload", received=received)
+        chunk = read_client(stream, want, what="upload", received=received,
+                            at_least=until_eof)
         if not chunk:
             if expected is not None and received < expected:
                 raise BadRequest(

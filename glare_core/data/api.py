@@ -118,7 +118,11 @@ class DataAPI(abc.ABC):
 
     @abc.abstractmethod
     def touch_blob(self, artifact_id: str, field_name: str, blob_key: str | None) -> None:
-        """Refresh the blob record's ``updated_at`` (heartbeat of a running upload)."""
+        """Refresh the blob record's ``updated_at`` (heartbeat of a running upload).
+
+        Called on a timer from a helper thread of the upload, so concurrently with the
+        other calls the upload makes; it must not move the artifact to a new revision.
+        """
 
     def close(self) -> None:  # noqa: B027 (optional hook, deliberately not abstract)
         """Release resources (connections); called when the app shuts down."""

@@ -107,6 +107,8 @@ class Download:
     blob: dict[str, Any]
     redirect: str | None
     open: Callable[[int, int | None], Iterable[bytes]] | None = None
+    #: Whether the store holds the data (for answers that send none: HEAD, empty blobs).
+    exists: Callable[[], bool] | None = None
 
     @property
     def size(self) -> int | None:
@@ -636,7 +638,8 @@ class BlobService:
                                 renew_every=self.readers.ttl / 3,
                                 on_close=lambda: self._done_reading(location, lease))
 
-        return Download(artifact_type, record, field_name, blob_key, blob, None, open_range)
+        return Download(artifact_type, record, field_name, blob_key, blob, None, open_range,
+                        functools.partial(store.exists, location))
 
     def _lease_for_reading(
         self, store: BlobStore, location: str, artifact_type: ArtifactType, record: dict,

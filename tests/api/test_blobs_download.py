@@ -174,6 +174,20 @@ def test_data_missing_from_its_store_is_404_without_naming_the_location(user1, g
     message = body["error"]["message"]
     assert "not found in the store" in message
     assert location not in message and location.split(":", 1)[1] not in message
+    # HEAD reads no data, but answers as GET would.
+    head = user1.request("HEAD", url(blob27["id"], "blob"))
+    assert head.status_code == 404 and head.headers.get("Content-MD5") is None
+
+
+def test_head_of_an_empty_blob_whose_data_is_missing_is_404(user1, glare_app):
+    art = user1.create(SAMPLE, name="empty-missing")
+    upload_ok(user1, art["id"], "blob", b"")
+    assert user1.request("HEAD", url(art["id"], "blob")).status_code == 200
+    record = glare_app.extensions["glare"].service.data_apis[SAMPLE].get(art["id"])
+    location = record["blob"]["location"]
+    glare_app.extensions["glare"].stores.for_location(location).delete(location)
+    assert user1.request("HEAD", url(art["id"], "blob")).status_code == 404
+    assert_error(user1.get(url(art["id"], "blob")), 404)
 
 
 def test_download_from_missing_artifact_is_404(user1):

@@ -86,3 +86,17 @@ def test_a_client_silent_past_the_receive_timeout_is_a_408(silence: OSError) -> 
     with pytest.raises(RequestTimeout, match="abandoned after 300 bytes") as caught:
         list(chunks)
     assert caught.value.status == 408
+
+
+def test_a_silent_chunked_client_is_reported_with_what_arrived_at_least() -> None:
+    """A server that frames the body (chunked) may hold part of a piece it has not handed
+    over yet, so the count is a lower bound, and says so."""
+    class Stalling(io.BytesIO):
+        def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+            if self.tell() >= 200:
+                raise TimeoutError("timed out")
+            return super().read(min(size, 200))
+
+    chunks = request_body(Stalling(b"s" * 1000), None, chunk_size=100, until_eof=True)
+    with pytest.raises(RequestTimeout, match="abandoned after at least 200 bytes"):
+        list(chunks)
