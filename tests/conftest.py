@@ -118,6 +118,23 @@ def swift_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftServ
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def keystone_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One real Keystone v3 on 127.0.0.1 for the whole test session (tools/keystone-dev)."""
+    from tests.support.real_keystone import KEYSTONE_TOOLS, KeystoneServer, KeystoneUnavailable
+
+    server = KeystoneServer(tmp_path_factory.mktemp("keystone"))
+    try:
+        server.start()
+    except KeystoneUnavailable as exc:
+        server.stop()
+        service_unavailable(f"cannot start Keystone with {KEYSTONE_TOOLS}/start-keystone: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def run_parallel(count: int, action: Any) -> Any:
     """Call ``action(n)`` for n in range(count) in threads that start together; return a
     Counter of the results."""
