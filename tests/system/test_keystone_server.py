@@ -4,6 +4,8 @@ real Keystone v3 server (tools/keystone-dev, the session's ``keystone_server``).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 
 import pytest
@@ -69,3 +71,39 @@ def test_glare_api_authenticates_through_keystone(start_server,
     # the revocation is seen at once: every request is checked with Keystone (no cache)
     assert not keystone.is_valid(member)
     assert call("GET", SAMPLE, admin).status_code == 200
+
+
+def test_python_glareclient_finds_and_uses_glare_through_keystone(
+    start_server, keystone_server: KeystoneServer
+) -> None:
+    """The OpenStack way end to end: the client logs in to Keystone with a password, finds
+    Glare's URL in the catalog (service type ``artifact``) and sends Keystone's token, which
+    glare-api validates with Keystone."""
+    from glareclient import client as glareclient
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+
+    keystone = keystone_server
+    server = start_server(env={
+        "GLARE_AUTH_STRATEGY": "keystone",
+        "GLARE_KEYSTONE": json.dumps(keystone.middleware_settings()),
+        "GLARE_ALLOW_ANONYMOUS": "false",
+    })
+    keystone.add_service("artifact", "glare", server.url)
+    keystone.add_user("carol", "carol-secret", "tenant-c", roles=("member",))
+    auth = v3.Password(auth_url=keystone.auth_url, username="carol", password="carol-secret",
+                       user_domain_name="Default", project_name="tenant-c",
+                       project_domain_name="Default")
+    api = glareclient.Client("1", session=session.Session(auth=auth),
+                             service_type="artifact").artifacts
+
+    art = api.create("via-catalog", version="2.0", type_name="sample_artifact")
+    assert art["owner"] == keystone.project_id("tenant-c")
+    data = b"through keystone" * 1000
+    api.upload_blob(art["id"], "blob", io.BytesIO(data), type_name="sample_artifact")
+    blob = api.get(art["id"], type_name="sample_artifact")["blob"]
+    assert (blob["status"], blob["size"]) == ("active", len(data))
+    assert blob["sha256"] == hashlib.sha256(data).hexdigest()
+    downloaded = api.download_blob(art["id"], "blob", type_name="sample_artifact")
+    assert b"".join(downloaded.iter) == data
+    assert [a["id"] for a in api.list(type_name="sample_artifact")] == [art["id"]]
