@@ -107,3 +107,32 @@ def test_python_glareclient_finds_and_uses_glare_through_keystone(
     downloaded = api.download_blob(art["id"], "blob", type_name="sample_artifact")
     assert b"".join(downloaded.iter) == data
     assert [a["id"] for a in api.list(type_name="sample_artifact")] == [art["id"]]
+
+
+def test_a_keystone_outage_is_a_clean_401_and_passes(start_server,
+                                                     keystone_server: KeystoneServer) -> None:
+    """Keystone stopped: glare-api cannot validate tokens, so it answers the 401 envelope
+    (keystonemiddleware's delayed decision takes the token as unverified), never a 500;
+    Keystone started again (same port, same keys): the same token works again."""
+    keystone = keystone_server
+    server = start_server(env={
+        "GLARE_AUTH_STRATEGY": "keystone",
+        "GLARE_KEYSTONE": json.dumps(keystone.middleware_settings(
+            token_cache_time=-1, http_connect_timeout=2, http_request_max_retries=0)),
+        "GLARE_ALLOW_ANONYMOUS": "false",
+    })
+    token = keystone.issue("dave", "tenant-d", ["member"])
+    listing = f"{server.url}{SAMPLE}"
+    assert requests.get(listing, headers={"X-Auth-Token": token}, timeout=30).ok
+    auth_url = keystone.auth_url
+    keystone.stop()
+    try:
+        down = requests.get(listing, headers={"X-Auth-Token": token}, timeout=30)
+        assert down.status_code == 401
+        assert down.json()["error"]["type"] == "Unauthorized"
+        assert requests.get(f"{server.url}/healthcheck", timeout=30).status_code == 200
+    finally:
+        keystone.start()
+    assert keystone.auth_url == auth_url
+    back = requests.get(listing, headers={"X-Auth-Token": token}, timeout=30)
+    assert back.status_code == 200, back.text
