@@ -373,24 +373,26 @@ class BlobService:
         """Restore ``previous`` in place of the upload writing to ``location``, under the
         artifact lock, if the blob is still that upload's.
 
-        Returns RESTORED, GONE (no artifact) or TAKEN_OVER: another request changed the
-        blob (an upload that took over from this one, which looked dead), so nothing of
-        this upload's is left to undo.
+        Returns RESTORED, GONE (no artifact, or one deleted and kept for the scrubber) or
+        TAKEN_OVER: another request changed the blob (an upload that took over from this
+        one, which looked dead), so nothing of this upload's is left to undo.
         """
         with self.service.locker.hold(artifact_lock_key(type_name, artifact_id),
                                       wait=FINISH_LOCK_WAIT):
             record = data_api.get(artifact_id)
             if record is None:
                 return GONE
+            # a delete (kept for the scrubber) may have undone this upload already
+            gone = record.get("status") == "deleted"
             value = record.get(field_name)
             current = (value or {}).get(blob_key) if blob_key is not None else value
             if not current or current.get("location") != location:
-                return TAKEN_OVER
+                return GONE if gone else TAKEN_OVER
             try:
                 data_api.set_blob(artifact_id, field_name, blob_key, previous, touch=False)
             except ArtifactNotFound:
                 return GONE
-            return RESTORED
+            return GONE if gone else RESTORED
 
     def _check_still_ours(
         self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,

@@ -279,3 +279,32 @@ def test_activating_undoes_an_upload_that_died(user1, glare_app, monkeypatch, st
     assert (shown["status"], shown["blob"]["size"]) == ("active", 100)
     assert user1.get(url(art["id"], "blob")).data == b"o" * 100
     assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], "blob"))}
+
+
+class TestDelayedDelete:
+    @pytest.fixture
+    def extra_settings(self) -> dict[str, Any]:
+        return {"GLARE_DELAYED_DELETE": True}
+
+    def test_an_upload_that_died_in_an_artifact_deleted_meanwhile_is_404(
+            self, user1, glare_app, monkeypatch, store_name):
+        """With delayed delete the deleted artifact's record stays until the scrubber runs;
+        the upload coming back still answers 404 (its artifact is gone), not 409, and the
+        scrubber leaves nothing of either blob stored."""
+        from glare_core.engine.scrubber import scrub
+
+        art = user1.create(SAMPLE, name="delayed-dead")
+        assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
+        with ThreadPoolExecutor(1) as pool:
+            upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, art["id"])
+            response = user1.delete(url(art["id"]))
+            assert response.status_code == 204, response.get_data(as_text=True)
+            body.release.set()
+            assert_error(upload.result(), 404)
+        shown = user1.show(SAMPLE, art["id"])
+        assert (shown["status"], shown["blob"]["status"], shown["blob"]["size"]) == (
+            "deleted", "active", 100)
+        extension = glare_app.extensions["glare"]
+        with glare_app.app_context():
+            assert scrub(extension.service, blobs=extension.blobs) == 1
+        assert stored(glare_app) == set()
