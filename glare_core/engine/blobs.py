@@ -473,8 +473,9 @@ class BlobService:
             left = max(0, field.max_folder_size - used)  # type: ignore[attr-defined]
             if left < limit:
                 limit = left
-                why = (f"Folder '{spec.name}' has only {left} bytes left of "
-                       f"{field.max_folder_size}")  # type: ignore[attr-defined]
+                capacity = field.max_folder_size  # type: ignore[attr-defined]
+                why = (f"Folder '{spec.name}' has only {left} bytes left of {capacity} "
+                       f"(its other entries hold {used})")
         quota = self.service.quotas.data_allowance(
             record["owner"], artifact_type.type_name, exclude=(record["id"], spec.name, blob_key)
         )

@@ -154,7 +154,7 @@ class QuotaService:
             if best is None or left < best[0]:
                 name = f"{UPLOADED_DATA}{':' + scope if scope else ''}"
                 best = (left, f"The upload exceeds the project's quota {name} ({limit} bytes; "
-                              f"{left} left)")
+                              f"{left} left for this upload)")
         return best
 
     # ---- the quota API --------------------------------------------------------------

@@ -99,7 +99,7 @@ def test_a_growing_upload_that_finds_no_room_is_413_and_leaves_nothing(user1, gl
         body.release.set()  # 900 bytes in all, where 800 are left
         response = first.result()
     envelope = assert_error(response, 413, "RequestEntityTooLarge")
-    assert "800 bytes left" in envelope["error"]["message"]
+    assert "800 bytes left of 2000 (its other entries hold 1200)" in envelope["error"]["message"]
     folder = user1.show(SAMPLE, art["id"])[FOLDER]
     assert {key: (blob["status"], blob["size"]) for key, blob in folder.items()} == {
         "b": ("active", 1200)}
@@ -181,7 +181,9 @@ def test_a_reupload_holds_the_folder_room_of_the_blob_a_failure_restores(user1, 
         assert_error(put_streamed(user1, art["id"], f"{FOLDER}/j", b"j" * 501), 413)
         assert put_streamed(user1, art["id"], f"{FOLDER}/j", b"j" * 500).status_code == 200
         body.release.set()
-        assert_error(upload.result(), 413)
+        envelope = assert_error(upload.result(), 413)
+    # the room left for k counts its own old 1500 bytes, which the upload would replace
+    assert "1500 bytes left of 2000 (its other entries hold 500)" in envelope["error"]["message"]
     folder = user1.show(SAMPLE, art["id"])[FOLDER]
     assert {key: blob["size"] for key, blob in folder.items()} == {"k": 1500, "j": 500}
 

@@ -298,7 +298,10 @@ def test_data_quotas(admin, user1):
     set_quotas(admin, "p1", max_uploaded_data=-1)
     assert upload(user1, WIDGETS, widget2["id"], "payload", 800).status_code == 200
     # Replacing widget2's 800 bytes: 700 (widget) + 801 > the type limit 1500.
-    assert upload(user1, WIDGETS, widget2["id"], "payload", 801).status_code == 413
+    response = upload(user1, WIDGETS, widget2["id"], "payload", 801)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"].endswith(
+        f"max_uploaded_data:{WIDGETS} (1500 bytes; 800 left for this upload)")
     set_quotas(admin, "p1", max_uploaded_data=-1, **{f"max_uploaded_data__{WIDGETS}": -1})
     assert upload(user1, WIDGETS, widget2["id"], "payload", 1000).status_code == 200
 
