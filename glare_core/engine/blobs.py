@@ -781,10 +781,11 @@ class BlobService:
         self, context: RequestContext, type_name: str, artifact_id: str, field_name: str,
         blob_key: str | None, action: str,
     ) -> Iterator[BlobTarget]:
-        """Under the artifact lock: load it for writing, resolve the blob, authorize."""
+        """Under the artifact lock: load it for writing (undoing its uploads that died
+        with their server), resolve the blob, authorize."""
         artifact_type = self._writable_type(type_name)
         with self.service.locker.hold(artifact_lock_key(type_name, artifact_id)):
-            record = self.service.load_for_write(context, artifact_type, artifact_id)
+            record = self.service.load_recovered(context, artifact_type, artifact_id)
             spec = resolve_target(artifact_type, field_name, blob_key)
             self._authorize_blob_write(context, record, action)
             yield BlobTarget(artifact_type, self.service.data_apis[type_name], record, spec)

@@ -249,7 +249,7 @@ class ArtifactService:
             raise Forbidden("The 'all' type is read-only")
         data_api = self.data_apis[type_name]
         with self.locker.hold(artifact_lock_key(type_name, artifact_id)):
-            record = self._load_recovered(context, artifact_type, artifact_id)
+            record = self.load_recovered(context, artifact_type, artifact_id)
             if record["status"] == "deleted":
                 raise Forbidden("A deleted artifact cannot be changed")
             self.policy.authorize("artifact:update", record, context)
@@ -324,7 +324,7 @@ class ArtifactService:
             raise Forbidden("The 'all' type is read-only")
         data_api = self.data_apis[type_name]
         with self.locker.hold(artifact_lock_key(type_name, artifact_id)):
-            record = self._load_recovered(context, artifact_type, artifact_id)
+            record = self.load_recovered(context, artifact_type, artifact_id)
             self.policy.authorize("artifact:delete", record, context)
             extra = self._coerced(artifact_type,
                                   self.hooks.pre("delete", artifact_type, record, {}, context))
@@ -364,12 +364,13 @@ class ArtifactService:
         access.require_writable(context, record)
         return record
 
-    def _load_recovered(
+    def load_recovered(
         self, context: RequestContext, artifact_type: ArtifactType, artifact_id: str
     ) -> dict[str, Any]:
         """``load_for_write`` (the caller holds the artifact lock), after undoing uploads
         that died with their server: they would keep the artifact from being deleted or
-        changing status (409) until the scrubber ran."""
+        changing status (409), and hold their share of its folders, until the scrubber
+        ran."""
         record = self.load_for_write(context, artifact_type, artifact_id)
         if (self.upload_recovery is not None and self.has_saving_blobs(artifact_type, record)
                 and self.upload_recovery(artifact_type, record)):

@@ -6,8 +6,9 @@
   which a failure puts back.
 - The heartbeat runs on a timer (engine/heartbeat.py): a paused upload stays alive.
 - An upload taken for dead (its server silent for ``stale_after``) is undone by the next
-  upload to its blob, a delete or a status change of its artifact; when it comes back it
-  fails with 409 and undoes nothing of what replaced it.
+  blob write (upload, location, blob delete), update, status change or delete of its
+  artifact; when it comes back it fails with 409 (404 if its artifact was deleted) and
+  undoes nothing of what replaced it.
 """
 
 from __future__ import annotations
@@ -236,15 +237,16 @@ def test_an_upload_taken_for_dead_does_not_undo_the_one_that_replaced_it(
 
 
 def hold_dead_upload(pool: ThreadPoolExecutor, user1: Any, glare_app: Any, monkeypatch: Any,
-                     artifact_id: str) -> tuple[Future, HeldBody]:
-    """A re-upload of ``blob`` whose server looks dead: no heartbeat, stale after 0.3 s."""
+                     artifact_id: str, path: str = "blob",
+                     body: HeldBody | None = None) -> tuple[Future, HeldBody]:
+    """An upload to ``path`` whose server looks dead: no heartbeat, stale after 0.3 s."""
     blobs = glare_app.extensions["glare"].blobs
     data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
     monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
     monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)
-    body = HeldBody(b"x" * 300, b"x" * 300)
-    upload = hold_upload(pool, user1, artifact_id, "blob", body)
-    assert user1.show(SAMPLE, artifact_id)["blob"]["status"] == "saving"
+    body = body or HeldBody(b"x" * 300, b"x" * 300)
+    upload = hold_upload(pool, user1, artifact_id, path, body)
+    assert user1.get(url(artifact_id, path)).status_code == 409  # saving
     time.sleep(0.5)
     return upload, body
 
@@ -263,6 +265,26 @@ def test_deleting_an_artifact_undoes_an_upload_that_died(user1, glare_app, monke
         assert_error(upload.result(), 404)
     assert_error(user1.get(url(art["id"])), 404)
     assert stored(glare_app) == set()
+
+
+def test_an_upload_into_a_folder_undoes_its_uploads_that_died(user1, glare_app, monkeypatch,
+                                                             store_name):
+    """A dead upload to one key no longer holds its share of the folder until the scrubber
+    runs: the next upload into the folder undoes it and may use the room; the dead one,
+    when it comes back, fails (409) and leaves nothing stored."""
+    art = user1.create(SAMPLE, name="folder-dead")
+    with ThreadPoolExecutor(1) as pool:
+        # 1200 bytes read, so it holds 1800 of the folder's 2000
+        upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, art["id"],
+                                        f"{FOLDER}/a", HeldBody(b"a" * 1200, b"a" * 100))
+        response = put_streamed(user1, art["id"], f"{FOLDER}/b", b"b" * 1500)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body.release.set()
+        assert_error(upload.result(), 409)
+    folder = user1.show(SAMPLE, art["id"])[FOLDER]
+    assert {key: (blob["status"], blob["size"]) for key, blob in folder.items()} == {
+        "b": ("active", 1500)}
+    assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], FOLDER, "b"))}
 
 
 def test_activating_undoes_an_upload_that_died(user1, glare_app, monkeypatch, store_name):
