@@ -180,6 +180,7 @@ class Allowance(NamedTuple):
     limit: int
     why: str
     shared: bool
+    by_quota: bool = False  # a project quota, not the field or folder, sets the limit
 
 
 def restorable_size(previous: Mapping[str, Any] | None) -> int:
@@ -236,9 +237,8 @@ class BlobService:
             store = self.choose_store(artifact_type, field_name)
             location = store.location_for(uuid.uuid4().hex, namespace=type_name)
             with self.service.quotas.data_guard(record["owner"], type_name):
-                allowance = self._allowed_size(artifact_type, record, spec, blob_key)
-                if content_length is not None and content_length > allowance.limit:
-                    raise RequestTooLarge(allowance.why)
+                allowance = self._room_for(artifact_type, record, spec, blob_key,
+                                           content_length or 0)
                 # The record's size is the upload's reservation while data streams, so
                 # parallel uploads see it in their folder and quota checks (reservation.py).
                 # It never holds less than the blob it replaces, which a failure restores.
@@ -419,9 +419,7 @@ class BlobService:
             record = self._check_still_ours(data_api, artifact_id, spec, blob_key,
                                             saving["location"])
             with self.service.quotas.data_guard(record["owner"], type_name):
-                allowance = self._allowed_size(artifact_type, record, spec, blob_key)
-                if needed > allowance.limit:
-                    raise RequestTooLarge(allowance.why)
+                allowance = self._room_for(artifact_type, record, spec, blob_key, needed)
                 reserved = max(next_reservation(needed, allowance.limit),
                                restorable_size(saving["previous"]))
                 data_api.set_blob(artifact_id, spec.name, blob_key,
@@ -479,9 +477,49 @@ class BlobService:
         quota = self.service.quotas.data_allowance(
             record["owner"], artifact_type.type_name, exclude=(record["id"], spec.name, blob_key)
         )
-        if quota is not None and quota[0] < limit:
+        by_quota = quota is not None and quota[0] < limit
+        if quota is not None and by_quota:
             limit, why = quota
-        return Allowance(limit, why, shared=spec.kind == "Folder" or quota is not None)
+        return Allowance(limit, why, shared=spec.kind == "Folder" or quota is not None,
+                         by_quota=by_quota)
+
+    def _room_for(
+        self, artifact_type: ArtifactType, record: dict, spec: FieldSpec, blob_key: str | None,
+        needed: int,
+    ) -> Allowance:
+        """The allowance, after undoing the project's dead uploads if only they stand in
+        the way (the caller holds the artifact and quota locks); 413 if ``needed`` does not
+        fit even then."""
+        allowance = self._allowed_size(artifact_type, record, spec, blob_key)
+        if needed > allowance.limit and allowance.by_quota and self._recover_project(
+                record["owner"], skip=record["id"]):
+            allowance = self._allowed_size(artifact_type, record, spec, blob_key)
+        if needed > allowance.limit:
+            raise RequestTooLarge(allowance.why)
+        return allowance
+
+    def _recover_project(self, owner: str, *, skip: str) -> int:
+        """Undo the uploads that died with their server in the project's other artifacts,
+        each under its lock if that is free now (a request holding one undoes them itself);
+        returns how many were undone. Their reservations count against the project's data
+        quota until then."""
+        recovered = 0
+        service = self.service
+        for type_name, artifact_type in service.registry.items():
+            if not artifact_type.blob_fields:
+                continue
+            data_api = service.data_apis[type_name]
+            for found in service.records_with_saving_blobs(type_name):
+                if found["owner"] != owner or found["id"] == skip:
+                    continue
+                try:
+                    with service.locker.hold(artifact_lock_key(type_name, found["id"]), wait=0):
+                        record = data_api.get(found["id"])
+                        if record is not None:
+                            recovered += self.recover_abandoned_in(artifact_type, record)
+                except Conflict:
+                    continue
+        return recovered
 
     # ---- locations ------------------------------------------------------------------
 

@@ -287,6 +287,31 @@ def test_an_upload_into_a_folder_undoes_its_uploads_that_died(user1, glare_app, 
     assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], FOLDER, "b"))}
 
 
+@pytest.mark.parametrize("sized", [True, False], ids=["content-length", "chunked"])
+def test_an_upload_past_the_quota_undoes_the_projects_uploads_that_died(
+        user1, admin, glare_app, monkeypatch, store_name, sized):
+    """A dead upload in another artifact of the project holds its share of the data quota
+    only until an upload would be refused for it: that upload undoes it (and any other
+    dead one of the project) and goes through; the dead one fails when it comes back."""
+    set_quotas(admin, "p1", max_uploaded_data=1000)
+    dead_art = user1.create(SAMPLE, name="quota-dead")
+    live_art = user1.create(SAMPLE, name="quota-live")
+    with ThreadPoolExecutor(1) as pool:
+        # 600 bytes read, so it holds 900 of the project's 1000
+        upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, dead_art["id"],
+                                        "blob", HeldBody(b"a" * 600, b"a" * 100))
+        assert user1.show(SAMPLE, dead_art["id"])["blob"]["size"] == 900
+        response = put_streamed(user1, live_art["id"], "blob", b"b" * 500,
+                                content_length=500 if sized else None)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body.release.set()
+        assert_error(upload.result(), 409)
+    assert user1.show(SAMPLE, dead_art["id"])["blob"] is None
+    assert stored(glare_app) == {(store_name, data_id(glare_app, live_art["id"], "blob"))}
+    # the quota still holds: 500 stored, so 501 more are refused
+    assert_error(put_streamed(user1, dead_art["id"], "blob", b"c" * 501), 413)
+
+
 def test_activating_undoes_an_upload_that_died(user1, glare_app, monkeypatch, store_name):
     art = user1.create(SAMPLE, name="activate-dead")
     assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
