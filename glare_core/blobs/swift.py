@@ -12,7 +12,10 @@ preferred: reading a Static Large Object costs the proxy an MD5 of every segment
 plain object's ETag is the MD5 of its content, which Glare then need not compute itself.
 
 Authentication: tempauth/v1 (``auth_url``, ``user``, ``key``) or Keystone v3 (add
-``auth_version = "3"``, ``project_name``, ``user_domain_name``, ``project_domain_name``).
+``auth_version = "3"``, ``project_name``, ``user_domain_name``, ``project_domain_name``),
+through a keystoneauth session. A connection renews its token shortly before it expires:
+swiftclient renews one only once Swift has refused it, and cannot then send a streamed
+upload's body a second time, so the upload would fail.
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import requests
 import requests.adapters
+from keystoneauth1 import exceptions as keystone_errors
+from keystoneauth1 import loading as keystone_loading
+from keystoneauth1 import session as keystone_session
 from swiftclient import client as swift
 from swiftclient.exceptions import ClientException
 
@@ -37,7 +44,16 @@ DEFAULT_SEGMENT_SIZE = 200 * 1024 * 1024
 DEFAULT_LARGE_OBJECT_SIZE = 5 * 1024 * 1024 * 1024
 # Blobs of unknown size up to this many bytes are buffered and stored as plain objects.
 SMALL_OBJECT_PEEK = 4 * 1024 * 1024
-_NETWORK_ERRORS = (ClientException, requests.RequestException, OSError)
+# A token this close to its end is renewed before a request (keystoneauth renews its own
+# two minutes ahead).
+TOKEN_RENEW_MARGIN = 120.0
+_NETWORK_ERRORS = (ClientException, requests.RequestException, OSError,
+                   keystone_errors.ClientException)
+# Keystone v3 settings handed to the keystoneauth plugin when it has an option of the name.
+_KEYSTONE_OPTIONS = ("project_name", "project_id", "user_id", "user_domain_name",
+                     "user_domain_id", "project_domain_name", "project_domain_id",
+                     "application_credential_id", "application_credential_name",
+                     "application_credential_secret", "system_scope")
 
 
 class _IterReader:
@@ -91,7 +107,31 @@ class _LargeBlockAdapter(requests.adapters.HTTPAdapter):
 
 
 class _Connection(swift.Connection):
-    """A swiftclient connection whose HTTP session uses ``_LargeBlockAdapter``."""
+    """A swiftclient connection whose HTTP session uses ``_LargeBlockAdapter`` and which
+    knows when its token expires (tempauth says so at login; a keystoneauth session
+    tracks its own)."""
+
+    token_expires: float | None = None  # time.monotonic() at which the token ends
+
+    def get_auth(self) -> tuple[str, str]:
+        if self.session is None and str(self.auth_version) in ("1", "1.0"):
+            self.url, self.token, lifetime = _tempauth_login(
+                self.authurl, self.user, self.key, insecure=self.insecure,
+                timeout=self.timeout)
+            self.token_expires = None if lifetime is None else time.monotonic() + lifetime
+            return self.url, self.token
+        return super().get_auth()
+
+    def renew_expiring_token(self) -> None:
+        """Before a request: a token about to expire is renewed now, not after Swift has
+        refused it (when a streamed upload's body cannot be sent again)."""
+        if not self.token:
+            return  # the next request logs in anyway
+        if self.session is not None:
+            self.token = self.session.get_token()  # the same one until it nears its end
+        elif (self.token_expires is not None
+              and self.token_expires - time.monotonic() < TOKEN_RENEW_MARGIN):
+            self.url = self.token = None
 
     def http_connection(self, url: str | None = None) -> tuple[Any, Any]:
         parsed, conn = super().http_connection(url)
@@ -118,9 +158,16 @@ class _ConnectionPool:
 
     def take(self) -> swift.Connection:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return self._factory()
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            return self._factory()
+        try:
+            if isinstance(conn, _Connection):
+                conn.renew_expiring_token()
+        except BaseException:
+            self.give_back(conn)
+            raise
+        return conn
 
     def give_back(self, conn: swift.Connection, *, failed: BaseException | None = None) -> None:
         # An HTTP error status was read in full; anything else may leave a request open.
@@ -164,22 +211,30 @@ class SwiftStore(BlobStore):
 
     def _new_connection(self) -> swift.Connection:
         s = self.settings
-        os_options = {
-            key: s[key]
-            for key in ("project_name", "project_id", "user_domain_name",
-                        "project_domain_name", "region_name", "auth_type")
-            if s.get(key)
-        }
-        return _Connection(
-            authurl=s["auth_url"],
-            user=s.get("user"),
-            key=s.get("key"),
-            auth_version=str(s.get("auth_version", "1")),
-            os_options=os_options,
-            insecure=bool(s.get("insecure", False)),
-            timeout=float(s.get("timeout", 60)),
-            retries=int(s.get("retries", 2)),
-        )
+        auth_version = str(s.get("auth_version", "1"))
+        common = {"insecure": bool(s.get("insecure", False)),
+                  "timeout": float(s.get("timeout", 60)), "retries": int(s.get("retries", 2))}
+        if auth_version in ("3", "3.0"):
+            # The object-store endpoint comes from the catalog (or object_storage_url).
+            os_options = {key: s[key] for key in ("region_name", "endpoint_type",
+                                                   "object_storage_url") if s.get(key)}
+            return _Connection(session=self._keystone_session(), authurl=s["auth_url"],
+                               auth_version=auth_version, os_options=os_options, **common)
+        return _Connection(authurl=s["auth_url"], user=s.get("user"), key=s.get("key"),
+                           auth_version=auth_version, **common)
+
+    def _keystone_session(self) -> keystone_session.Session:
+        """A keystoneauth session for Keystone v3 (``auth_type`` picks the plugin:
+        ``password`` by default, or e.g. ``v3applicationcredential``)."""
+        s = self.settings
+        loader = keystone_loading.get_plugin_loader(s.get("auth_type") or "password")
+        accepted = {option.dest for option in loader.get_options()}
+        values = {"auth_url": s["auth_url"], "username": s.get("user"),
+                  "password": s.get("key"), **{key: s.get(key) for key in _KEYSTONE_OPTIONS}}
+        auth = loader.load_from_options(
+            **{key: value for key, value in values.items() if value and key in accepted})
+        return keystone_session.Session(auth=auth, verify=not s.get("insecure", False),
+                                        timeout=float(s.get("timeout", 60)))
 
     def plain_object_limit(self) -> int:
         """The largest blob stored as one object: ``large_object_size``, capped by the
@@ -411,6 +466,25 @@ class SwiftStore(BlobStore):
                 return []
             raise
         return [o["name"] for o in objects]
+
+
+def _tempauth_login(url: str, user: str, key: str, *, insecure: bool,
+                    timeout: float | None) -> tuple[str, str, float | None]:
+    """A v1 (tempauth) login: the storage URL, the token and the seconds it has left
+    (``X-Auth-Token-Expires``; None when the server does not say). Failures are
+    swiftclient's ClientException, as from its own v1 login."""
+    response = requests.get(url, headers={"X-Auth-User": user, "X-Auth-Key": key},
+                            verify=not insecure, timeout=timeout)
+    storage_url = response.headers.get("X-Storage-Url")
+    token = response.headers.get("X-Storage-Token") or response.headers.get("X-Auth-Token")
+    if not response.ok or not storage_url or not token:
+        raise ClientException("Auth GET failed", http_status=response.status_code,
+                              http_reason=response.reason, http_url=url)
+    try:
+        lifetime: float | None = float(response.headers["X-Auth-Token-Expires"])
+    except (KeyError, ValueError):
+        lifetime = None
+    return storage_url, token, lifetime
 
 
 def _peek(chunks: Iterator[bytes], limit: int) -> tuple[bytes, Iterator[bytes], bool]:

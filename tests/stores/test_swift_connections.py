@@ -8,8 +8,8 @@ import os
 import threading
 
 import pytest
-from swiftclient import client as swiftclient
 
+from glare_core.blobs import swift as swift_store
 from glare_core.blobs.pipeline import write_behind
 from glare_core.blobs.swift import SwiftStore
 
@@ -22,13 +22,13 @@ def chunks_of(data: bytes, size: int = 64 * 1024):
 @pytest.fixture
 def auth_calls(monkeypatch) -> list[str]:
     calls: list[str] = []
-    real_get_auth = swiftclient.Connection.get_auth
+    real_get_auth = swift_store._Connection.get_auth
 
     def counting_get_auth(self):
         calls.append(threading.current_thread().name)
         return real_get_auth(self)
 
-    monkeypatch.setattr(swiftclient.Connection, "get_auth", counting_get_auth)
+    monkeypatch.setattr(swift_store._Connection, "get_auth", counting_get_auth)
     return calls
 
 

@@ -1,8 +1,9 @@
 """The Swift store with Keystone v3 credentials, against a real Swift whose proxy accepts
 Keystone tokens (keystonemiddleware auth_token + keystoneauth, started by
 tools/swift-dev/start-swift with SWIFT_KEYSTONE_URL) and a real Keystone v3 (started by
-tools/keystone-dev/start-keystone): python-swiftclient gets a token and the object-store
-endpoint from Keystone's catalog, and Swift validates that token with Keystone."""
+tools/keystone-dev/start-keystone): python-swiftclient, through a keystoneauth session,
+gets a token and the object-store endpoint from Keystone's catalog, and Swift validates
+that token with Keystone."""
 
 from __future__ import annotations
 
@@ -20,12 +21,7 @@ from glare_core.errors import GlareError
 from tests.conftest import SAMPLE, SwiftServer
 from tests.support.real_keystone import KeystoneServer
 
-pytestmark = [
-    pytest.mark.swift, pytest.mark.keystone, pytest.mark.slow,
-    # python-swiftclient's Keystone v3 path still uses python-keystoneclient's old API
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:keystoneclient.*"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning:debtcollector.*"),
-]
+pytestmark = [pytest.mark.swift, pytest.mark.keystone, pytest.mark.slow]
 
 USER, PASSWORD, PROJECT = "glare-blobs", "blob-secret", "glare-storage"
 SEGMENT = 64 * 1024
@@ -114,3 +110,30 @@ def test_the_api_stores_blobs_through_keystone_authenticated_swift(
     container = store.container_for(SAMPLE)
     assert store.list_objects(container) == []
     assert store.list_objects(f"{container}_segments") == []
+
+
+def test_an_application_credential_works_too(keystone, keystone_swift):
+    """``auth_type = v3applicationcredential``: the credential a user made for Glare
+    (no password of theirs in Glare's settings) stores and reads blobs."""
+    response = requests.post(
+        f"{keystone.auth_url}/users/{keystone.user_id(USER)}/application_credentials",
+        headers={"X-Auth-Token": keystone.token(USER, PASSWORD, PROJECT)},
+        json={"application_credential": {"name": f"glare-{uuid.uuid4().hex[:8]}"}},
+        timeout=30)
+    assert response.status_code == 201, response.text
+    credential = response.json()["application_credential"]
+    store = SwiftStore({
+        "auth_url": keystone.auth_url, "auth_version": "3",
+        "auth_type": "v3applicationcredential",
+        "application_credential_id": credential["id"],
+        "application_credential_secret": credential["secret"],
+        "container_prefix": f"k{uuid.uuid4().hex[:10]}",
+    })
+    location = store.location_for(uuid.uuid4().hex, namespace="images")
+    data = os.urandom(5000)
+    assert store.write(location, iter([data]), size=len(data)).size == len(data)
+    assert b"".join(store.read(location)) == data
+    with store._pool.borrowed() as conn:
+        assert conn.url.endswith(f"/v1/KEY_{keystone.project_id(PROJECT)}")
+    store.delete(location)
+    assert not store.exists(location)

@@ -97,6 +97,7 @@ class KeystoneServer:
 
     def is_valid(self, token: str) -> bool:
         """Keystone's own answer for ``token`` (validated with the admin's token)."""
+        self._admin_token = None
         response = self._http.get(f"{self.auth_url}/auth/tokens", timeout=30, headers={
             "X-Auth-Token": self.admin_token(), "X-Subject-Token": token})
         return response.status_code == 200
@@ -167,9 +168,14 @@ class KeystoneServer:
                     "region_id": "RegionOne"}})
 
     def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = {"X-Auth-Token": self.admin_token(), **kwargs.pop("headers", {})}
-        response = self._http.request(method, f"{self.auth_url}{path}", headers=headers,
-                                      timeout=30, **kwargs)
+        extra = kwargs.pop("headers", {})
+        for attempt in range(2):
+            headers = {"X-Auth-Token": self.admin_token(), **extra}
+            response = self._http.request(method, f"{self.auth_url}{path}", headers=headers,
+                                          timeout=30, **kwargs)
+            if response.status_code != 401 or attempt:
+                break
+            self._admin_token = None  # expired (a Keystone with short-lived tokens)
         if response.status_code >= 400:
             raise AssertionError(f"Keystone {method} {path}: {response.status_code} "
                                  f"{response.text[:500]}")

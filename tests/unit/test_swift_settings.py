@@ -1,12 +1,13 @@
 """The Swift store builds its python-swiftclient connection from the settings: tempauth
-(v1) or Keystone v3 credentials (the v1 path runs against a real Swift elsewhere)."""
+(v1) or Keystone v3 credentials through a keystoneauth session (both run against a real
+Swift, and Keystone, in tests/stores)."""
 
 import socket
 
 from glare_core.blobs.swift import SwiftStore
 
 
-def test_keystone_v3_settings_reach_swiftclient():
+def test_keystone_v3_settings_reach_a_keystoneauth_session():
     store = SwiftStore({
         "auth_url": "https://keystone.example.com/v3", "auth_version": "3",
         "user": "glare", "key": "secret", "project_name": "service",
@@ -14,12 +15,29 @@ def test_keystone_v3_settings_reach_swiftclient():
         "region_name": "RegionOne", "insecure": True, "timeout": 12, "retries": 4,
     })
     conn = store._new_connection()
-    assert (conn.authurl, conn.user, conn.key) == (
-        "https://keystone.example.com/v3", "glare", "secret")
     assert conn.auth_version == "3"
-    assert conn.os_options == {"project_name": "service", "user_domain_name": "Default",
-                               "project_domain_name": "Default", "region_name": "RegionOne"}
+    assert conn.os_options == {"region_name": "RegionOne"}  # for the catalog lookup
     assert (conn.insecure, conn.timeout, conn.retries) == (True, 12.0, 4)
+    auth = conn.session.auth
+    assert type(auth).__name__ == "Password"
+    given = {key: value for key, value in auth.get_cache_id_elements().items() if value}
+    assert given == {"auth_url": "https://keystone.example.com/v3", "username": "glare",
+                     "password": "secret", "user_domain_name": "Default",
+                     "project_name": "service", "project_domain_name": "Default"}
+    assert conn.session.verify is False and conn.session.timeout == 12.0
+
+
+def test_keystone_application_credentials():
+    store = SwiftStore({
+        "auth_url": "https://keystone.example.com/v3", "auth_version": "3",
+        "auth_type": "v3applicationcredential", "application_credential_id": "ac-id",
+        "application_credential_secret": "ac-secret",
+    })
+    auth = store._new_connection().session.auth
+    given = {key: value for key, value in auth.get_cache_id_elements().items() if value}
+    assert given == {"auth_url": "https://keystone.example.com/v3",
+                     "application_credential_application_credential_id": "ac-id",
+                     "application_credential_application_credential_secret": "ac-secret"}
 
 
 def test_tempauth_defaults():
