@@ -37,7 +37,7 @@ from swiftclient.exceptions import ClientException
 
 from glare_core.blobs.base import CHUNK_SIZE, BlobNotFound, BlobStore, BlobWriteError, StoredBlob
 from glare_core.blobs.streams import take
-from glare_core.errors import BadRequest, GlareError, ServiceUnavailable
+from glare_core.errors import BadRequest, GlareError, ServiceUnavailable, StartupError
 
 SCHEME = "swift"
 DEFAULT_SEGMENT_SIZE = 200 * 1024 * 1024
@@ -197,8 +197,15 @@ class SwiftStore(BlobStore):
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         if not settings.get("auth_url"):
-            raise ValueError("the swift store needs at least auth_url, user and key")
+            raise StartupError("The swift store needs at least auth_url, user and key")
         self.settings = dict(settings)
+        self.auth_version = str(self.settings.get("auth_version", "1"))
+        if self.auth_version not in ("1", "1.0", "3", "3.0"):
+            raise StartupError(f"The swift store's auth_version must be 1 (tempauth) or 3 "
+                               f"(Keystone v3), not {self.auth_version!r}")
+        # Keystone v3: one session for every connection, so the store holds one token.
+        self._keystone = (self._keystone_session()
+                          if self.auth_version.startswith("3") else None)
         self.prefix = self.settings.get("container_prefix", "glare")
         self.segment_size = int(self.settings.get("segment_size", DEFAULT_SEGMENT_SIZE))
         self.large_object_size = int(
@@ -211,28 +218,30 @@ class SwiftStore(BlobStore):
 
     def _new_connection(self) -> swift.Connection:
         s = self.settings
-        auth_version = str(s.get("auth_version", "1"))
         common = {"insecure": bool(s.get("insecure", False)),
                   "timeout": float(s.get("timeout", 60)), "retries": int(s.get("retries", 2))}
-        if auth_version in ("3", "3.0"):
+        if self._keystone is not None:
             # The object-store endpoint comes from the catalog (or object_storage_url).
             os_options = {key: s[key] for key in ("region_name", "endpoint_type",
                                                    "object_storage_url") if s.get(key)}
-            return _Connection(session=self._keystone_session(), authurl=s["auth_url"],
-                               auth_version=auth_version, os_options=os_options, **common)
+            return _Connection(session=self._keystone, authurl=s["auth_url"],
+                               auth_version=self.auth_version, os_options=os_options, **common)
         return _Connection(authurl=s["auth_url"], user=s.get("user"), key=s.get("key"),
-                           auth_version=auth_version, **common)
+                           auth_version=self.auth_version, **common)
 
     def _keystone_session(self) -> keystone_session.Session:
         """A keystoneauth session for Keystone v3 (``auth_type`` picks the plugin:
         ``password`` by default, or e.g. ``v3applicationcredential``)."""
         s = self.settings
-        loader = keystone_loading.get_plugin_loader(s.get("auth_type") or "password")
-        accepted = {option.dest for option in loader.get_options()}
         values = {"auth_url": s["auth_url"], "username": s.get("user"),
                   "password": s.get("key"), **{key: s.get(key) for key in _KEYSTONE_OPTIONS}}
-        auth = loader.load_from_options(
-            **{key: value for key, value in values.items() if value and key in accepted})
+        try:
+            loader = keystone_loading.get_plugin_loader(s.get("auth_type") or "password")
+            accepted = {option.dest for option in loader.get_options()}
+            auth = loader.load_from_options(
+                **{key: value for key, value in values.items() if value and key in accepted})
+        except keystone_errors.ClientException as exc:
+            raise StartupError(f"The swift store's Keystone settings: {exc}") from None
         return keystone_session.Session(auth=auth, verify=not s.get("insecure", False),
                                         timeout=float(s.get("timeout", 60)))
 

@@ -477,9 +477,9 @@ class BlobService:
         quota = self.service.quotas.data_allowance(
             record["owner"], artifact_type.type_name, exclude=(record["id"], spec.name, blob_key)
         )
-        by_quota = quota is not None and quota[0] < limit
-        if quota is not None and by_quota:
-            limit, why = quota
+        by_quota = False
+        if quota is not None and quota[0] < limit:
+            (limit, why), by_quota = quota, True
         return Allowance(limit, why, shared=spec.kind == "Folder" or quota is not None,
                          by_quota=by_quota)
 
@@ -491,35 +491,12 @@ class BlobService:
         the way (the caller holds the artifact and quota locks); 413 if ``needed`` does not
         fit even then."""
         allowance = self._allowed_size(artifact_type, record, spec, blob_key)
-        if needed > allowance.limit and allowance.by_quota and self._recover_project(
-                record["owner"], skip=record["id"]):
+        if needed > allowance.limit and allowance.by_quota and self.recover_abandoned_uploads(
+                owner=record["owner"], skip=record["id"], lock_wait=0):
             allowance = self._allowed_size(artifact_type, record, spec, blob_key)
         if needed > allowance.limit:
             raise RequestTooLarge(allowance.why)
         return allowance
-
-    def _recover_project(self, owner: str, *, skip: str) -> int:
-        """Undo the uploads that died with their server in the project's other artifacts,
-        each under its lock if that is free now (a request holding one undoes them itself);
-        returns how many were undone. Their reservations count against the project's data
-        quota until then."""
-        recovered = 0
-        service = self.service
-        for type_name, artifact_type in service.registry.items():
-            if not artifact_type.blob_fields:
-                continue
-            data_api = service.data_apis[type_name]
-            for found in service.records_with_saving_blobs(type_name):
-                if found["owner"] != owner or found["id"] == skip:
-                    continue
-                try:
-                    with service.locker.hold(artifact_lock_key(type_name, found["id"]), wait=0):
-                        record = data_api.get(found["id"])
-                        if record is not None:
-                            recovered += self.recover_abandoned_in(artifact_type, record)
-                except Conflict:
-                    continue
-        return recovered
 
     # ---- locations ------------------------------------------------------------------
 
@@ -778,8 +755,14 @@ class BlobService:
             removed += 1
         return removed
 
-    def recover_abandoned_uploads(self) -> int:
-        """Restore blobs whose upload died with its server (no heartbeat); return count."""
+    def recover_abandoned_uploads(self, *, owner: str | None = None, skip: str | None = None,
+                                  lock_wait: float | None = None) -> int:
+        """Restore blobs whose upload died with their server (no heartbeat); return count.
+
+        ``owner`` limits this to one project's artifacts and ``skip`` leaves one out. An
+        artifact whose lock stays busy for ``lock_wait`` seconds (the locker's default when
+        None) is left to the request holding it: every write undoes such uploads first.
+        """
         recovered = 0
         service = self.service
         for type_name, artifact_type in service.registry.items():
@@ -787,11 +770,17 @@ class BlobService:
                 continue
             data_api = service.data_apis[type_name]
             for found in service.records_with_saving_blobs(type_name):
-                with service.locker.hold(artifact_lock_key(type_name, found["id"])):
-                    # Read again under the lock: an upload may have beaten since.
-                    record = data_api.get(found["id"])
-                    if record is not None:
-                        recovered += self.recover_abandoned_in(artifact_type, record)
+                if (owner is not None and found["owner"] != owner) or found["id"] == skip:
+                    continue
+                try:
+                    with service.locker.hold(artifact_lock_key(type_name, found["id"]),
+                                             wait=lock_wait):
+                        # Read again under the lock: an upload may have beaten since.
+                        record = data_api.get(found["id"])
+                        if record is not None:
+                            recovered += self.recover_abandoned_in(artifact_type, record)
+                except Conflict:
+                    continue
         return recovered
 
     def recover_abandoned_in(self, artifact_type: ArtifactType, record: Mapping[str, Any]) -> int:

@@ -2,9 +2,13 @@
 (v1) or Keystone v3 credentials through a keystoneauth session (both run against a real
 Swift, and Keystone, in tests/stores)."""
 
+import re
 import socket
 
+import pytest
+
 from glare_core.blobs.swift import SwiftStore
+from glare_core.errors import StartupError
 
 
 def test_keystone_v3_settings_reach_a_keystoneauth_session():
@@ -64,3 +68,23 @@ def test_plain_object_limit_falls_back_to_the_setting_without_swift_info():
     store = SwiftStore({"auth_url": f"http://127.0.0.1:{unused_port}/auth/v1.0", "user": "u",
                         "key": "k", "retries": 0, "timeout": 2, "large_object_size": 777})
     assert store.plain_object_limit() == 777
+
+
+def test_connections_share_one_keystone_session():
+    store = SwiftStore({"auth_url": "https://keystone.example.com/v3", "auth_version": "3",
+                        "user": "glare", "key": "secret", "project_name": "service"})
+    assert store._new_connection().session is store._new_connection().session
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"auth_url": "https://k/v2.0", "auth_version": "2.0", "user": "u", "key": "k"},
+     "auth_version must be 1 (tempauth) or 3 (Keystone v3), not '2.0'"),
+    ({"auth_url": "https://k/v3", "auth_version": "3", "auth_type": "kerberos-magic"},
+     "Keystone settings"),
+    ({"auth_url": "https://k/v3", "auth_version": "3", "auth_type": "v3applicationcredential"},
+     "Keystone settings"),
+    ({"user": "u", "key": "k"}, "needs at least auth_url"),
+])
+def test_unusable_settings_stop_startup_with_a_clear_message(settings, message):
+    with pytest.raises(StartupError, match=re.escape(message)):
+        SwiftStore(settings)
