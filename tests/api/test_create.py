@@ -21,6 +21,10 @@ from tests.api.helpers import (
 )
 from tests.conftest import SAMPLE, SAMPLE_URL
 
+# Collected parameters must be the same in every process (pytest-xdist): a fixed id
+# that no artifact has.
+UNKNOWN_ID = "7d0c6f2e-93b1-4f4a-8e65-2b9d3c1a5f80"
+
 # §8 base fields + §28 sample fields + the computed key of the test type (§10.1).
 OUTPUT_KEYS = BASE_FIELDS | SAMPLE_FIELDS | {"__some_meta_information__"}
 
@@ -369,7 +373,7 @@ def test_create_with_lifecycle_or_display_keys_is_400(user1, body):
 
 @pytest.mark.parametrize("body", [
     {"system_attribute": "value"},
-    {"id": str(uuid.uuid4())},
+    {"id": UNKNOWN_ID},
     {"owner": "p1"},
     {"owner": "p2"},
     {"created_at": "2019-03-01T10:00:00Z"},

@@ -23,6 +23,10 @@ from tests.api.helpers import (
 )
 from tests.conftest import SAMPLE, SAMPLE_URL
 
+# Collected parameters must be the same in every process (pytest-xdist): a fixed id
+# that no artifact has.
+UNKNOWN_ID = "7d0c6f2e-93b1-4f4a-8e65-2b9d3c1a5f80"
+
 JSON_PATCH = "application/json-patch+json"
 
 
@@ -183,7 +187,7 @@ def test_patch_unknown_type_is_404(user1, art):
     assert_error(response, 404, "TypeNotFound")
 
 
-@pytest.mark.parametrize("artifact_id", [str(uuid.uuid4()), "111111"])
+@pytest.mark.parametrize("artifact_id", [UNKNOWN_ID, "111111"])
 def test_patch_unknown_id_is_404(user1, artifact_id):
     response = user1.patch(f"{SAMPLE_URL}/{artifact_id}", [replace("/str1", "x")])
     assert_error(response, 404)
@@ -361,7 +365,7 @@ def test_remove_whole_field_is_400(user1, art, field):
 @pytest.mark.parametrize(("field", "value"), [
     ("system_attribute", "x"),
     ("system_attribute", None),
-    ("id", str(uuid.uuid4())),
+    ("id", UNKNOWN_ID),
     ("id", None),
     ("owner", "p2"),
     ("owner", "p1"),
@@ -796,7 +800,7 @@ def test_link_to_self_is_allowed(user1, art):
 
 @pytest.mark.parametrize("value", [
     "Invalid",
-    f"/artifacts/{SAMPLE}/{uuid.uuid4()}",
+    f"/artifacts/{SAMPLE}/{UNKNOWN_ID}",
     f"/artifacts/{SAMPLE}/",
     "/artifacts/",
     "",
@@ -874,9 +878,9 @@ def test_list_of_links_add_and_remove(user1, art, target):
 
 @pytest.mark.parametrize("operation", [
     add("/dict_of_links/lnk", "Invalid"),
-    add("/dict_of_links/lnk", f"/artifacts/{SAMPLE}/{uuid.uuid4()}"),
+    add("/dict_of_links/lnk", f"/artifacts/{SAMPLE}/{UNKNOWN_ID}"),
     add("/list_of_links/-", "Invalid"),
-    add("/list_of_links/-", f"/artifacts/{SAMPLE}/{uuid.uuid4()}"),
+    add("/list_of_links/-", f"/artifacts/{SAMPLE}/{UNKNOWN_ID}"),
     replace("/list_of_links", ["Invalid"]),
     replace("/dict_of_links", {"k": "Invalid"}),
 ])
