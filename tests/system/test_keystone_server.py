@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 
 import pytest
 import requests
@@ -118,7 +119,7 @@ def test_a_keystone_outage_is_a_clean_401_and_passes(start_server,
     server = start_server(env={
         "GLARE_AUTH_STRATEGY": "keystone",
         "GLARE_KEYSTONE": json.dumps(keystone.middleware_settings(
-            token_cache_time=-1, http_connect_timeout=2, http_request_max_retries=0)),
+            token_cache_time=-1, http_request_max_retries=0)),
         "GLARE_ALLOW_ANONYMOUS": "false",
     })
     token = keystone.issue("dave", "tenant-d", ["member"])
@@ -134,5 +135,11 @@ def test_a_keystone_outage_is_a_clean_401_and_passes(start_server,
     finally:
         keystone.start()
     assert keystone.auth_url == auth_url
-    back = requests.get(listing, headers={"X-Auth-Token": token}, timeout=30)
+    # A loaded machine may take Keystone's new process a moment to answer validations.
+    deadline = time.monotonic() + 60
+    while True:
+        back = requests.get(listing, headers={"X-Auth-Token": token}, timeout=30)
+        if back.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert back.status_code == 200, back.text
