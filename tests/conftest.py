@@ -118,17 +118,24 @@ def swift_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftServ
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def keystone_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One real Keystone v3 on 127.0.0.1 for the whole test session (tools/keystone-dev)."""
+def started_keystone(data_dir: Path, **knobs: str) -> Any:
+    """A real Keystone v3 on 127.0.0.1 (tools/keystone-dev; ``knobs`` are its KEYSTONE_*
+    settings), or a loud failure in CI and a skip locally when it cannot start."""
     from tests.support.real_keystone import KEYSTONE_TOOLS, KeystoneServer, KeystoneUnavailable
 
-    server = KeystoneServer(tmp_path_factory.mktemp("keystone"))
+    server = KeystoneServer(data_dir, extra_env=knobs)
     try:
         server.start()
     except KeystoneUnavailable as exc:
         server.stop()
         service_unavailable(f"cannot start Keystone with {KEYSTONE_TOOLS}/start-keystone: {exc}")
+    return server
+
+
+@pytest.fixture(scope="session")
+def keystone_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One real Keystone v3 on 127.0.0.1 for the whole test session (tools/keystone-dev)."""
+    server = started_keystone(tmp_path_factory.mktemp("keystone"))
     try:
         yield server
     finally:

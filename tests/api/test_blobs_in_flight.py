@@ -251,11 +251,11 @@ def hold_dead_upload(pool: ThreadPoolExecutor, user1: Any, glare_app: Any, monke
     return upload, body
 
 
-def test_deleting_an_artifact_undoes_an_upload_that_died(user1, glare_app, monkeypatch,
-                                                         store_name):
-    """A dead upload no longer keeps its artifact from being deleted (409) until the
-    scrubber runs: the delete undoes it, and nothing of either stays stored."""
-    art = user1.create(SAMPLE, name="delete-dead")
+def delete_during_a_dead_upload(user1: Any, glare_app: Any, monkeypatch: Any,
+                                name: str) -> dict[str, Any]:
+    """An artifact with a 100-byte blob, deleted while a re-upload of it looks dead; the
+    upload, let go afterwards, must answer 404 (its artifact is gone)."""
+    art = user1.create(SAMPLE, name=name)
     assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
     with ThreadPoolExecutor(1) as pool:
         upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, art["id"])
@@ -263,6 +263,14 @@ def test_deleting_an_artifact_undoes_an_upload_that_died(user1, glare_app, monke
         assert response.status_code == 204, response.get_data(as_text=True)
         body.release.set()
         assert_error(upload.result(), 404)
+    return art
+
+
+def test_deleting_an_artifact_undoes_an_upload_that_died(user1, glare_app, monkeypatch,
+                                                         store_name):
+    """A dead upload no longer keeps its artifact from being deleted (409) until the
+    scrubber runs: the delete undoes it, and nothing of either stays stored."""
+    art = delete_during_a_dead_upload(user1, glare_app, monkeypatch, "delete-dead")
     assert_error(user1.get(url(art["id"])), 404)
     assert stored(glare_app) == set()
 
@@ -342,14 +350,7 @@ class TestDelayedDelete:
         scrubber leaves nothing of either blob stored."""
         from glare_core.engine.scrubber import scrub
 
-        art = user1.create(SAMPLE, name="delayed-dead")
-        assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
-        with ThreadPoolExecutor(1) as pool:
-            upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, art["id"])
-            response = user1.delete(url(art["id"]))
-            assert response.status_code == 204, response.get_data(as_text=True)
-            body.release.set()
-            assert_error(upload.result(), 404)
+        art = delete_during_a_dead_upload(user1, glare_app, monkeypatch, "delayed-dead")
         shown = user1.show(SAMPLE, art["id"])
         assert (shown["status"], shown["blob"]["status"], shown["blob"]["size"]) == (
             "deleted", "active", 100)

@@ -36,15 +36,11 @@ def keystone(keystone_server: KeystoneServer) -> KeystoneServer:
 @pytest.fixture(scope="module")
 def keystone_swift(keystone: KeystoneServer,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftServer]:
-    swift = SwiftServer(tmp_path_factory.mktemp("keystone-swift"), extra_env={
-        "SWIFT_KEYSTONE_URL": keystone.auth_url,
-        "SWIFT_KEYSTONE_USER": KeystoneServer.SERVICE_USER,
-        "SWIFT_KEYSTONE_PASSWORD": KeystoneServer.SERVICE_PASSWORD,
-        "SWIFT_KEYSTONE_PROJECT": KeystoneServer.SERVICE_PROJECT,
-    })
+    swift = SwiftServer(tmp_path_factory.mktemp("keystone-swift"),
+                        extra_env=keystone.swift_env())
     swift.start()
-    keystone.add_service("object-store", "swift",
-                         f"http://127.0.0.1:{swift.port}/v1/KEY_$(project_id)s")
+    assert swift.port is not None
+    keystone.add_swift(swift.port)
     yield swift
     swift.stop()
 

@@ -21,8 +21,8 @@ import pytest
 
 from glare_core.blobs import swift as swift_store
 from glare_core.blobs.swift import SwiftStore
-from tests.conftest import SwiftServer, service_unavailable
-from tests.support.real_keystone import KEYSTONE_TOOLS, KeystoneServer, KeystoneUnavailable
+from tests.conftest import SwiftServer, started_keystone
+from tests.support.real_keystone import KeystoneServer
 
 pytestmark = [pytest.mark.swift, pytest.mark.keystone, pytest.mark.slow]
 
@@ -32,15 +32,8 @@ SEGMENT = 64 * 1024
 
 @pytest.fixture(scope="module")
 def short_keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeystoneServer]:
-    server = KeystoneServer(tmp_path_factory.mktemp("short-keystone"))
-    os.environ["KEYSTONE_TOKEN_EXPIRATION"] = str(LIFETIME)
-    try:
-        server.start()
-    except KeystoneUnavailable as exc:
-        server.stop()
-        service_unavailable(f"cannot start Keystone with {KEYSTONE_TOOLS}/start-keystone: {exc}")
-    finally:
-        del os.environ["KEYSTONE_TOKEN_EXPIRATION"]
+    server = started_keystone(tmp_path_factory.mktemp("short-keystone"),
+                              KEYSTONE_TOKEN_EXPIRATION=str(LIFETIME))
     server.add_user("expiring", "expiring-secret", "expiring-project", roles=("member",))
     yield server
     server.stop()
@@ -50,15 +43,10 @@ def short_keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keyston
 def short_swift(short_keystone: KeystoneServer,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftServer]:
     swift = SwiftServer(tmp_path_factory.mktemp("short-swift"), extra_env={
-        "SWIFT_TOKEN_LIFE": str(LIFETIME),
-        "SWIFT_KEYSTONE_URL": short_keystone.auth_url,
-        "SWIFT_KEYSTONE_USER": KeystoneServer.SERVICE_USER,
-        "SWIFT_KEYSTONE_PASSWORD": KeystoneServer.SERVICE_PASSWORD,
-        "SWIFT_KEYSTONE_PROJECT": KeystoneServer.SERVICE_PROJECT,
-    })
+        "SWIFT_TOKEN_LIFE": str(LIFETIME), **short_keystone.swift_env()})
     swift.start()
-    short_keystone.add_service("object-store", "swift",
-                               f"http://127.0.0.1:{swift.port}/v1/KEY_$(project_id)s")
+    assert swift.port is not None
+    short_keystone.add_swift(swift.port)
     yield swift
     swift.stop()
 

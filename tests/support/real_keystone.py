@@ -9,6 +9,7 @@ either; the fake stays for unit tests that count or script Keystone's answers.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -32,8 +33,9 @@ class KeystoneServer:
     SERVICE_PASSWORD = "glare-service-secret"
     SERVICE_PROJECT = "service"
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        self.extra_env = dict(extra_env or {})  # start-keystone's KEYSTONE_* knobs
         self.env: dict[str, str] = {}
         self._http = requests.Session()
         self._admin_token: str | None = None
@@ -43,7 +45,8 @@ class KeystoneServer:
     def start(self) -> KeystoneServer:
         try:
             result = subprocess.run([str(KEYSTONE_TOOLS / "start-keystone"), str(self.data_dir)],
-                                    capture_output=True, text=True, timeout=900)
+                                    capture_output=True, text=True, timeout=900,
+                                    env={**os.environ, **self.extra_env})
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise KeystoneUnavailable(repr(exc)) from exc
         if result.returncode != 0:
@@ -71,6 +74,17 @@ class KeystoneServer:
             "project_name": self.SERVICE_PROJECT, "user_domain_name": "Default",
             "project_domain_name": "Default", "www_authenticate_uri": self.auth_url, **extra,
         }
+
+    def swift_env(self) -> dict[str, str]:
+        """start-swift's environment for a proxy that accepts this Keystone's tokens."""
+        return {"SWIFT_KEYSTONE_URL": self.auth_url, "SWIFT_KEYSTONE_USER": self.SERVICE_USER,
+                "SWIFT_KEYSTONE_PASSWORD": self.SERVICE_PASSWORD,
+                "SWIFT_KEYSTONE_PROJECT": self.SERVICE_PROJECT}
+
+    def add_swift(self, port: int) -> None:
+        """Catalog Swift's proxy on ``port`` as the object store (accounts KEY_<project>)."""
+        self.add_service("object-store", "swift",
+                         f"http://127.0.0.1:{port}/v1/KEY_$(project_id)s")
 
     # ---- tokens ------------------------------------------------------------------------
 
