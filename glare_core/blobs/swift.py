@@ -114,7 +114,7 @@ class _Connection(swift.Connection):
     token_expires: float | None = None  # time.monotonic() at which the token ends
 
     def get_auth(self) -> tuple[str, str]:
-        if self.session is None and str(self.auth_version) in ("1", "1.0"):
+        if self.session is None:  # tempauth (v1): Keystone v3 always has a session
             self.url, self.token, lifetime = _tempauth_login(
                 self.authurl, self.user, self.key, insecure=self.insecure,
                 timeout=self.timeout)
@@ -150,26 +150,25 @@ class _ConnectionPool:
     midway has its HTTP connection closed before it goes back; its token stays.
     """
 
-    def __init__(self, factory: Callable[[], swift.Connection], max_idle: int = 16) -> None:
+    def __init__(self, factory: Callable[[], _Connection], max_idle: int = 16) -> None:
         self._factory = factory
         self._max_idle = max_idle
-        self._idle: list[swift.Connection] = []
+        self._idle: list[_Connection] = []
         self._lock = threading.Lock()
 
-    def take(self) -> swift.Connection:
+    def take(self) -> _Connection:
         with self._lock:
             conn = self._idle.pop() if self._idle else None
         if conn is None:
             return self._factory()
         try:
-            if isinstance(conn, _Connection):
-                conn.renew_expiring_token()
+            conn.renew_expiring_token()
         except BaseException:
             self.give_back(conn)
             raise
         return conn
 
-    def give_back(self, conn: swift.Connection, *, failed: BaseException | None = None) -> None:
+    def give_back(self, conn: _Connection, *, failed: BaseException | None = None) -> None:
         # An HTTP error status was read in full; anything else may leave a request open.
         if failed is not None and not (
             isinstance(failed, ClientException) and failed.http_status
@@ -182,7 +181,7 @@ class _ConnectionPool:
         conn.close()
 
     @contextlib.contextmanager
-    def borrowed(self) -> Iterator[swift.Connection]:
+    def borrowed(self) -> Iterator[_Connection]:
         conn = self.take()
         try:
             yield conn
@@ -216,7 +215,7 @@ class SwiftStore(BlobStore):
 
     # ---- connections ------------------------------------------------------------------
 
-    def _new_connection(self) -> swift.Connection:
+    def _new_connection(self) -> _Connection:
         s = self.settings
         common = {"insecure": bool(s.get("insecure", False)),
                   "timeout": float(s.get("timeout", 60)), "retries": int(s.get("retries", 2))}
@@ -512,7 +511,7 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _guarded(body: Any, pool: _ConnectionPool, conn: swift.Connection) -> Iterator[bytes]:
+def _guarded(body: Any, pool: _ConnectionPool, conn: _Connection) -> Iterator[bytes]:
     """The object's chunks; the connection goes back to the pool once they end."""
     failed: BaseException | None = None
     try:

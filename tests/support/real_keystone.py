@@ -111,10 +111,8 @@ class KeystoneServer:
 
     def is_valid(self, token: str) -> bool:
         """Keystone's own answer for ``token`` (validated with the admin's token)."""
-        self._admin_token = None
-        response = self._http.get(f"{self.auth_url}/auth/tokens", timeout=30, headers={
-            "X-Auth-Token": self.admin_token(), "X-Subject-Token": token})
-        return response.status_code == 200
+        return self._admin_request("GET", "/auth/tokens",
+                                   headers={"X-Subject-Token": token}).status_code == 200
 
     def admin_token(self) -> str:
         if self._admin_token is None:
@@ -181,7 +179,8 @@ class KeystoneServer:
                     "service_id": service_id, "interface": interface, "url": url,
                     "region_id": "RegionOne"}})
 
-    def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _admin_request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A request with the admin's token, logging in again once if it has expired."""
         extra = kwargs.pop("headers", {})
         for attempt in range(2):
             headers = {"X-Auth-Token": self.admin_token(), **extra}
@@ -190,6 +189,10 @@ class KeystoneServer:
             if response.status_code != 401 or attempt:
                 break
             self._admin_token = None  # expired (a Keystone with short-lived tokens)
+        return response
+
+    def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._admin_request(method, path, **kwargs)
         if response.status_code >= 400:
             raise AssertionError(f"Keystone {method} {path}: {response.status_code} "
                                  f"{response.text[:500]}")
