@@ -9,7 +9,9 @@ peak resident memory of the server's worker. Uploads have a second reference, th
 path while computing the checksums an upload owes (``raw+digests``): the contract's
 MD5, SHA-1 and SHA-256 cost more CPU than the raw copy itself. File downloads have one
 too, the raw file sent over a loopback socket to the same client without Glare
-(``raw+socket``): a raw read hands the bytes to no one.
+(``raw+socket``): a raw read hands the bytes to no one. When nginx is installed, it
+serves the raw file to the same client as well, in the same rounds: what an established
+static file server makes of that download.
 
 The client shares the machine's CPUs with the server (and Swift), so the API path is
 driven by the leanest client that is still plain HTTP/1.1 over TCP: ``lean`` sends the
@@ -214,6 +216,61 @@ class RawFileServer:
         self._listener.close()
 
 
+class NginxServer:
+    """nginx serving the raw file: what an established static file server makes of the
+    same download (``nginx`` in the output), when an ``nginx`` binary is installed.
+
+    One process (no master, no daemon) with ``sendfile on``, its configuration, logs
+    and temporary folders under the work folder, serving the file at ``/raw``.
+    """
+
+    def __init__(self, binary: str, path: Path, work: Path) -> None:
+        self._path = path
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/raw"
+        prefix = work / "nginx"
+        prefix.mkdir(exist_ok=True)
+        temp = " ".join(f"{name}_temp_path {prefix / name};" for name in
+                        ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        conf = prefix / "nginx.conf"
+        conf.write_text(
+            f"daemon off; master_process off; worker_processes 1;\n"
+            f"pid {prefix / 'nginx.pid'}; error_log {prefix / 'error.log'};\n"
+            f"events {{ worker_connections 16; }}\n"
+            f"http {{ access_log off; sendfile on; tcp_nopush on; {temp}\n"
+            f"  server {{ listen 127.0.0.1:{port};\n"
+            f"    location = /raw {{ alias {path}; default_type application/octet-stream; }}"
+            f" }} }}\n")
+        self.version = subprocess.run([binary, "-v"], capture_output=True,
+                                      text=True).stderr.strip().split("/")[-1]
+        self._process = subprocess.Popen(
+            [binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.close()
+        raise RuntimeError(f"nginx did not start (see {prefix / 'error.log'})")
+
+    def get(self) -> None:
+        received = lean_request("GET", self.url)
+        if received != self._path.stat().st_size:
+            raise RuntimeError(f"nginx: received {received} bytes")
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx", path=os.pathsep.join(
+        [os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/sbin"]))
+
+
 def swift_connection(env: dict[str, str]):
     from swiftclient.client import Connection
 
@@ -373,7 +430,8 @@ def cpu_per_gib(size: int, runs: list[tuple[float, float]]) -> float:
 
 
 def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
-              swift_env: dict[str, str] | None, client: str) -> dict:
+              swift_env: dict[str, str] | None, client: str,
+              nginx_binary: str | None) -> dict:
     source = work / "source.bin"
     env = {"PYTHONPATH": str(site)}
     if store == "swift":
@@ -386,7 +444,8 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
     data_dir = work / f"data-{store}"
     server = Server(data_dir, env)
     times: dict[str, list[tuple[float, float]]] = {
-        k: [] for k in ("raw_put", "raw_get", "ref_put", "ref_get", "api_put", "api_get")}
+        k: [] for k in ("raw_put", "raw_get", "ref_put", "ref_get", "api_put", "api_get",
+                        "nginx_get")}
     digests = GLARE_DIGESTS[store]
     try:
         session = requests.Session()
@@ -399,6 +458,9 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
             conn.put_container("bench_raw")
         raw_target = data_dir / "raw-copy.bin"
         sender = RawFileServer(raw_target) if conn is None else None
+        nginx = None
+        if conn is None and nginx_binary:
+            nginx = NginxServer(nginx_binary, raw_target, work)
         for _ in range(repeat):
             drop_caches()
             if conn is None:
@@ -411,6 +473,9 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
                 drop_caches()
                 assert sender is not None
                 times["ref_get"].append(timed(sender.get))
+                if nginx is not None:
+                    drop_caches()
+                    times["nginx_get"].append(timed(nginx.get))
             else:
                 times["raw_put"].append(timed(lambda: raw_swift_put(conn, source, size)))
                 drop_caches()
@@ -426,6 +491,8 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
         peak = server.worker_peak_rss_mib()
         if sender is not None:
             sender.close()
+        if nginx is not None:
+            nginx.close()
         if conn is not None:
             conn.delete_object("bench_raw", "blob")
     finally:
@@ -439,6 +506,9 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
         "download_api": mibps(size, times["api_get"]),
         "download_raw": mibps(size, times["raw_get"]),
         "download_ref": mibps(size, times["ref_get"]) if times["ref_get"] else None,
+        "download_nginx": mibps(size, times["nginx_get"]) if times["nginx_get"] else None,
+        "nginx_version": nginx.version if nginx is not None else None,
+        "nginx_rounds": times["nginx_get"],
         "upload_api_cpu": cpu_per_gib(size, times["api_put"]),
         "upload_raw_cpu": cpu_per_gib(size, times["raw_put"]),
         "download_api_cpu": cpu_per_gib(size, times["api_get"]),
@@ -471,7 +541,12 @@ def main() -> int:
     parser.add_argument("--workdir", help="folder for data (default: a temp folder)")
     parser.add_argument("--client", choices=("lean", "curl", "requests"), default="lean",
                         help="HTTP client for the API path (default: lean, see above)")
+    parser.add_argument("--nginx", default="auto",
+                        help="nginx binary for the file download's nginx reference "
+                             "(default: nginx if installed; 'none' to skip it)")
     args = parser.parse_args()
+    nginx_binary = (find_nginx() if args.nginx == "auto"
+                    else None if args.nginx == "none" else args.nginx)
     size = args.size * MIB
     work = Path(args.workdir or tempfile.mkdtemp(prefix="glare-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -487,7 +562,8 @@ def main() -> int:
     try:
         for store in stores:
             results.append(
-                run_store(store, size, args.repeat, work, site, swift_env, args.client))
+                run_store(store, size, args.repeat, work, site, swift_env, args.client,
+                          nginx_binary))
     finally:
         stop_swift()
         if not args.workdir:
@@ -507,6 +583,12 @@ def main() -> int:
             print(f"{r['store']:<7} {direction:<9} {api:>10.0f} {raw:>10.0f} {api / raw:>7.0%}"
                   f" {reference} {r[f'{direction}_api_cpu']:>14.2f}"
                   f" {r[f'{direction}_raw_cpu']:>14.2f} {r['peak_rss_mib']:>13.0f} MiB")
+    for r in results:
+        if r["download_nginx"]:
+            nginx, api = r["download_nginx"], r["download_api"]
+            print(f"nginx {r['nginx_version']} serving the raw file ({r['store']} download,"
+                  f" sendfile on): {nginx:.0f} MiB/s, {nginx / r['download_raw']:.0%} of"
+                  f" raw; API/nginx {api / nginx:.0%}")
     print("\nAPI/raw round by round (API MiB/s / raw MiB/s):")
     for r in results:
         for direction in ("upload", "download"):
@@ -514,6 +596,12 @@ def main() -> int:
                 f"{raw / api:.0%} ({size / MIB / api:.0f}/{size / MIB / raw:.0f})"
                 for (api, _), (raw, _) in r[f"{direction}_rounds"])
             print(f"  {r['store']:<7} {direction:<9} {rounds}")
+        if r["nginx_rounds"]:
+            rounds = "  ".join(
+                f"{raw / nginx:.0%} ({size / MIB / nginx:.0f}/{size / MIB / raw:.0f})"
+                for (nginx, _), (_, (raw, _)) in zip(r["nginx_rounds"], r["download_rounds"],
+                                                     strict=True))
+            print(f"  {r['store']:<7} {'nginx/raw':<9} {rounds}")
     print(f"\nreference, uploads (raw+digests): the raw upload path while computing the digests"
           f" Glare computes itself\n(file: MD5, SHA-1, SHA-256; Swift: SHA-1, SHA-256, the MD5"
           f" being Swift's ETag).\nreference, file downloads (raw+socket): the raw file sent"

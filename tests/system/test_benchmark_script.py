@@ -3,6 +3,7 @@ change to the API or the CLI cannot silently break the figures docs/performance.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -28,6 +29,22 @@ def test_blob_throughput_prints_every_path(tmp_path: Path) -> None:
         assert re.fullmatch(r"\d+%", row[4]) and re.fullmatch(r"\d+%", row[6])
     assert "MiB" in upload[-1] and float(upload[-2]) > 0  # the worker's peak RSS
     assert re.search(r"^ +file +upload +\d+% \(\d+/\d+\)$", result.stdout, re.MULTILINE)
+    # nginx serving the same file is a further download reference wherever it is installed
+    nginx_line = re.search(r"^nginx \S+ serving the raw file \(file download, .*\): (\d+)"
+                           r" MiB/s, \d+% of raw; API/nginx \d+%$", result.stdout, re.MULTILINE)
+    if _benchmark_module().find_nginx():
+        assert nginx_line and int(nginx_line[1]) > 0, result.stdout
+    else:
+        assert nginx_line is None
+
+
+def _benchmark_module():
+    spec = importlib.util.spec_from_file_location(
+        "blob_throughput", REPO / "benchmarks" / "blob_throughput.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_listing_benchmark_prints_every_query() -> None:
