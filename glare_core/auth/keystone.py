@@ -10,6 +10,7 @@ file), with the names of keystonemiddleware's ``[keystone_authtoken]`` options.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +36,53 @@ def wrap_with_auth_token(wsgi_app: Any, options: Mapping[str, Any]) -> Any:
     conf.update({key: _as_text(value) for key, value in FORCED_OPTIONS.items()})
     conf.setdefault("auth_type", "password")
     conf.setdefault("log_name", "glare.keystone")
-    return AuthProtocol(wsgi_app, conf)
+    _quiet_about_plugin_options(conf["auth_type"])
+    return AuthProtocol(wsgi_app, {**conf, "oslo_config_config": _private_oslo_config()})
+
+
+def _private_oslo_config() -> Any:
+    """An oslo.config object of this middleware's own, reading no file: the middleware
+    registers its auth plugin's options on it, and two apps in one process (tests, or
+    one per configuration) may use different plugins, whose options clash by name."""
+    from oslo_config import cfg
+
+    private = cfg.ConfigOpts()
+    private([], project=None, default_config_files=[])
+    return private
+
+
+#: Read by the middleware itself or by its loader, though not among its declared options.
+_MIDDLEWARE_EXTRAS = frozenset({"auth_type", "auth_section", "log_name"})
+
+
+class _PluginOptionsFilter(logging.Filter):
+    """Drops keystonemiddleware's "option not known" warning for options that are known
+    after all: those of the auth plugin (``auth_url``, ``username``...), which it loads
+    later, and ``log_name``. Any other unknown option (a typo) is still reported."""
+
+    def __init__(self, known: frozenset[str]) -> None:
+        super().__init__()
+        self.known = known
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        unknown = "is not known to keystonemiddleware" in str(record.msg)
+        return not (unknown and record.args and record.args[0] in self.known)
+
+
+def _quiet_about_plugin_options(auth_type: str) -> None:
+    from keystoneauth1 import loading
+
+    try:
+        plugin_options = loading.get_plugin_loader(auth_type).get_options()
+    except Exception as exc:  # an unknown plugin: keystonemiddleware reports it
+        logging.getLogger(__name__).debug("no options for auth_type %s: %s", auth_type, exc)
+        plugin_options = []
+    known = _MIDDLEWARE_EXTRAS | {name for option in plugin_options
+                                  for name in (option.dest, option.name)}
+    logger = logging.getLogger("keystonemiddleware._common.config")
+    for old in [f for f in logger.filters if isinstance(f, _PluginOptionsFilter)]:
+        logger.removeFilter(old)
+    logger.addFilter(_PluginOptionsFilter(frozenset(known)))
 
 
 def _as_text(value: Any) -> str:

@@ -71,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     config = app.config
     types = ", ".join(app.extensions["glare"].registry) or "none"
     print(
-        f"glare-api: serving http://{config['GLARE_HOST']}:{config['GLARE_PORT']} "
-        f"(data: {config['GLARE_DATA_DIR']}, types: {types})",
+        f"glare-api: starting on http://{config['GLARE_HOST']}:{config['GLARE_PORT']} "
+        f"(data: {config['GLARE_DATA_DIR']}, blob store: {config['GLARE_DEFAULT_STORE']}, "
+        f"types: {types})",
         file=sys.stderr,
         flush=True,
     )

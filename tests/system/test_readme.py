@@ -40,8 +40,10 @@ def bash_blocks(text: str) -> list[str]:
 
 def run_bash(script: str, server_url: str, cwd: Path) -> str:
     # -e stops at the first failing command; no pipefail, as in a user's shell (the README
-    # pipes curl into head, which closes the pipe early).
-    script = "set -eu\n" + script.replace(DOCUMENTED_URL, server_url)
+    # pipes curl into head, which closes the pipe early). The files the examples write
+    # under /tmp go to the test's own folder.
+    script = "set -eu\n" + script.replace(DOCUMENTED_URL, server_url).replace(
+        "/tmp/", f"{cwd}/")
     result = subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, text=True,
                             timeout=120, env={"PATH": f"{GLARE_API.parent}:/usr/bin:/bin"})
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
@@ -51,7 +53,7 @@ def run_bash(script: str, server_url: str, cwd: Path) -> str:
 def test_try_it_examples_do_what_the_readme_says(start_server, tmp_path: Path) -> None:
     server = start_server(tmp_path / "data")
     curl_blocks = [b for b in bash_blocks(section("## Try it"))
-                   if "glare --os-glare-url" not in b]
+                   if "glare --os-glare-url" not in b and "scripts/serve" not in b]
     assert len(curl_blocks) == 4  # identity + create, upload/download, activate, publish
     quota_block = next(b for b in bash_blocks(section("## Authentication, policy and quotas"))
                        if "/quotas" in b)
@@ -85,9 +87,9 @@ def test_python_glareclient_example(start_server, tmp_path: Path) -> None:
     commands = "\n".join(line for line in block.splitlines() if "scripts/serve" not in line)
     workdir = tmp_path / "user"
     workdir.mkdir()
-    template = "heat_template_version: 2018-08-31\nresources: {}\n"
-    (workdir / "stack.yaml").write_text(template)
     printed = run_bash(commands, server.url, workdir)
+    template = "heat_template_version: 2018-08-31\nresources: {}\n"
+    assert (workdir / "stack.yaml").read_text() == template  # written by the example
     assert "heat_templates" in printed
     token = {"X-Auth-Token": "alice:demo:member"}
     (artifact,) = requests.get(f"{server.url}/artifacts/heat_templates?name=mytpl",
