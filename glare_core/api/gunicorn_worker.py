@@ -10,6 +10,8 @@ bytes written: the socket it hands to gunicorn's error path swaps the HTML respo
 the same status with a JSON body.
 
 A client that stalls mid-request loses its connection: see ``api/client_timeout.py``.
+A connection that ends is closed on its request's thread, not on the thread that accepts
+new connections: see ``_close_here``.
 ``Expect: 100-continue`` is answered by the app, once it reads the body: see
 ``api/expect_continue.py``.
 """
@@ -21,6 +23,7 @@ import json
 import logging
 from typing import Any
 
+from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
 from glare_core.api.client_timeout import SilentClientLogFilter, apply_client_timeout
@@ -76,6 +79,28 @@ class _JsonErrorSocket:
         return getattr(self._sock, name)
 
 
+def _close_here(conn: Any) -> None:
+    """Close a connection gunicorn is done with on the request's thread, lingering as
+    gunicorn would (RFC 9112 §9.6: half-close, read what the client still sends for up to
+    two seconds, then close, so unread request bytes do not turn into a reset).
+
+    gunicorn lingers on its worker's main thread, which accepts no connection meanwhile: a
+    client that stops sending in the middle of a refused upload would hold up the whole
+    worker. Here it holds only its own thread, as it did while its request was served,
+    and gunicorn's own close, which follows on the main thread, has nothing left to do.
+    """
+    close_graceful = getattr(util, "close_graceful", None)
+    if close_graceful is None:  # gunicorn before 25: it closes at once, without lingering
+        return
+    with contextlib.suppress(OSError):
+        close_graceful(conn.sock)
+    conn.close = _already_closed
+
+
+def _already_closed(graceful: bool = False) -> None:
+    """The close of a connection ``_close_here`` has closed."""
+
+
 class GlareWorker(ThreadWorker):
     """gunicorn's ``gthread`` worker with JSON error pages and a bound on how long a
     silent client holds a thread (see the module docstring)."""
@@ -95,7 +120,10 @@ class GlareWorker(ThreadWorker):
             with contextlib.suppress(OSError):  # already closed: gunicorn finds out next
                 apply_client_timeout(conn.sock, self.client_timeout)
             conn.glare_timeout_applied = True
-        return super().handle(conn)
+        keep = super().handle(conn)
+        if keep is False or keep is None:
+            _close_here(conn)
+        return keep
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         defer_continue(req)  # answered when the app starts reading the body

@@ -203,3 +203,24 @@ def test_a_stalled_json_body_gets_a_408(server, method: str) -> None:
 def read_response_chunk(sock: socket.socket) -> bytes:
     sock.settimeout(20)
     return sock.recv(1 << 20)
+
+
+def test_refused_uploads_whose_clients_stall_do_not_hold_up_the_server(start_server,
+                                                                        tmp_path: Path):
+    """An upload refused before its body is read (here 401: no credentials) ends with a
+    lingering close, which waits up to two seconds for the client to stop sending. gunicorn
+    does that on its worker's main thread, where no other connection is accepted meanwhile;
+    Glare's worker does it on the request's own thread."""
+    server = start_server(tmp_path / "data", threads=8)  # default client timeout (60 s)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    refused = (f"PUT {SAMPLE}/{unknown}/blob HTTP/1.1\r\nHost: x\r\n"
+               f"Content-Type: text/plain\r\nContent-Length: 1500\r\n\r\n").encode() + b"z" * 100
+    stalled = []
+    for _ in range(4):
+        stalled.append(open_stalled(server, refused))
+        stalled[-1].settimeout(10)
+        assert stalled[-1].recv(12) == b"HTTP/1.1 401"  # answered, then the linger starts
+    # Four lingering closes on the main thread would delay the next answer by about 8 s.
+    assert seconds_to_answer(server) < 1.5
+    for sock in stalled:
+        sock.close()
