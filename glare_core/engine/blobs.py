@@ -236,9 +236,12 @@ class BlobService:
             check_change_allowed(artifact_type, record, field_name, blob_api=True)
             store = self.choose_store(artifact_type, field_name)
             location = store.location_for(uuid.uuid4().hex, namespace=type_name)
-            with self.service.quotas.data_guard(record["owner"], type_name):
+            # §21: the caller's own project's data quota applies (the owner's, for every
+            # caller but an admin writing into another project's artifact).
+            quota_project = context.project_id or record["owner"]
+            with self.service.quotas.data_guard(quota_project, type_name):
                 allowance = self._room_for(artifact_type, record, spec, blob_key,
-                                           content_length or 0)
+                                           content_length or 0, quota_project)
                 # The record's size is the upload's reservation while data streams, so
                 # parallel uploads see it in their folder and quota checks (reservation.py).
                 # It never holds less than the blob it replaces, which a failure restores.
@@ -264,7 +267,7 @@ class BlobService:
                 limit, why = spec.max_blob_size or 0, blob_limit_message(spec)
                 reserve: Callable[[int], int] | None = functools.partial(
                     self._grow_reservation, artifact_type, data_api, artifact_id, spec,
-                    blob_key, saving)
+                    blob_key, saving, quota_project)
             else:
                 limit, why, reserve = allowance.limit, allowance.why, None
             beat = functools.partial(data_api.touch_blob, artifact_id, field_name, blob_key)
@@ -409,7 +412,7 @@ class BlobService:
 
     def _grow_reservation(
         self, artifact_type: ArtifactType, data_api: Any, artifact_id: str, spec: FieldSpec,
-        blob_key: str | None, saving: dict[str, Any], needed: int,
+        blob_key: str | None, saving: dict[str, Any], quota_project: str, needed: int,
     ) -> int:
         """Reserve room for ``needed`` bytes and a step more, checked against the folder
         and the quota as they are now; returns the new reservation (413 if no room)."""
@@ -418,8 +421,9 @@ class BlobService:
                                       wait=FINISH_LOCK_WAIT):
             record = self._check_still_ours(data_api, artifact_id, spec, blob_key,
                                             saving["location"])
-            with self.service.quotas.data_guard(record["owner"], type_name):
-                allowance = self._room_for(artifact_type, record, spec, blob_key, needed)
+            with self.service.quotas.data_guard(quota_project, type_name):
+                allowance = self._room_for(artifact_type, record, spec, blob_key, needed,
+                                           quota_project)
                 reserved = max(next_reservation(needed, allowance.limit),
                                restorable_size(saving["previous"]))
                 data_api.set_blob(artifact_id, spec.name, blob_key,
@@ -454,8 +458,10 @@ class BlobService:
 
     def _allowed_size(
         self, artifact_type: ArtifactType, record: dict, spec: FieldSpec, blob_key: str | None,
+        quota_project: str,
     ) -> Allowance:
-        """The most bytes this upload may store, and the message when it stores more."""
+        """The most bytes this upload may store, and the message when it stores more
+        (``quota_project``: the project whose data quota applies)."""
         field = spec.field
         limit = spec.max_blob_size
         assert limit is not None  # resolve_target only accepts blob fields
@@ -475,7 +481,7 @@ class BlobService:
                 why = (f"Folder '{spec.name}' has only {left} bytes left of {capacity} "
                        f"(its other entries hold {used})")
         quota = self.service.quotas.data_allowance(
-            record["owner"], artifact_type.type_name, exclude=(record["id"], spec.name, blob_key)
+            quota_project, artifact_type.type_name, exclude=(record["id"], spec.name, blob_key)
         )
         by_quota = False
         if quota is not None and quota[0] < limit:
@@ -485,15 +491,15 @@ class BlobService:
 
     def _room_for(
         self, artifact_type: ArtifactType, record: dict, spec: FieldSpec, blob_key: str | None,
-        needed: int,
+        needed: int, quota_project: str,
     ) -> Allowance:
         """The allowance, after undoing the project's dead uploads if only they stand in
         the way (the caller holds the artifact and quota locks); 413 if ``needed`` does not
         fit even then."""
-        allowance = self._allowed_size(artifact_type, record, spec, blob_key)
+        allowance = self._allowed_size(artifact_type, record, spec, blob_key, quota_project)
         if needed > allowance.limit and allowance.by_quota and self.recover_abandoned_uploads(
-                owner=record["owner"], skip=record["id"], lock_wait=0):
-            allowance = self._allowed_size(artifact_type, record, spec, blob_key)
+                owner=quota_project, skip=record["id"], lock_wait=0):
+            allowance = self._allowed_size(artifact_type, record, spec, blob_key, quota_project)
         if needed > allowance.limit:
             raise RequestTooLarge(allowance.why)
         return allowance

@@ -306,6 +306,24 @@ def test_data_quotas(admin, user1):
     assert upload(user1, WIDGETS, widget2["id"], "payload", 1000).status_code == 200
 
 
+def test_an_admin_uploads_under_its_own_projects_data_quota(admin, user1):
+    """§21: an admin is subject to its own project's quotas, and other projects' quotas
+    do not affect it, also when it uploads into another project's artifact."""
+    widget = user1.create(WIDGETS, name="w1")
+    assert upload(user1, WIDGETS, widget["id"], "payload", 1000).status_code == 200
+    full = user1.create(WIDGETS, name="w2")
+    assert upload(user1, WIDGETS, full["id"], "payload", 1).status_code == 413  # p1 is full
+    assert upload(admin, WIDGETS, full["id"], "payload", 50).status_code == 200
+
+    set_quotas(admin, "admin-project", max_uploaded_data=10)
+    set_quotas(admin, "p1", max_uploaded_data=-1)
+    other = user1.create(WIDGETS, name="w3")
+    response = upload(admin, WIDGETS, other["id"], "payload", 50)
+    assert response.status_code == 413
+    assert "max_uploaded_data (10 bytes" in response.get_json()["error"]["message"]
+    assert upload(user1, WIDGETS, other["id"], "payload", 50).status_code == 200
+
+
 def test_data_quota_caps_streams_without_content_length(user1):
     """Without Content-Length the remaining quota caps the stream (413 mid-stream)."""
     sample = user1.create(SAMPLE, name="s1")
