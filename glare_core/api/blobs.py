@@ -44,10 +44,11 @@ def blob_service() -> BlobService:
 
 
 def split_blob_path(path: str) -> tuple[str, str | None]:
-    """``field`` or ``field/key`` (the key may contain '/'; ``field/`` names the empty
-    key, which no field accepts)."""
-    field_name, slash, key = path.partition("/")
-    return field_name, key if slash else None
+    """``field`` or ``field/key``, split at the first '/' (the key may contain '/'); an
+    empty key (``field/``) is no key, as in §6: ``blob/`` is ``blob``, and ``folder/``
+    names no entry of the folder."""
+    field_name, _, key = path.partition("/")
+    return field_name, key or None
 
 
 def parse_content_length() -> int | None:

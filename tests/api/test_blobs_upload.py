@@ -324,14 +324,25 @@ def test_field_name_with_a_line_feed_is_400(user1, glare_app, field):
     assert stored(glare_app) == set()
 
 
-@pytest.mark.parametrize("path", ["blob/", "dict_of_blobs/"])
-def test_a_trailing_slash_names_an_empty_key_which_no_field_takes(user1, glare_app, path):
-    """``blob/`` is the single blob ``blob`` with the key '' (400), not ``blob``."""
+def test_a_trailing_slash_after_a_folder_names_no_entry(user1, glare_app):
+    """§6: an empty key (``dict_of_blobs/``) is no key, and a folder needs one (400)."""
     art = user1.create(SAMPLE, name="trailing-slash")
-    assert_error(put_data(user1, art["id"], path, b"data"), 400)
+    assert_error(put_data(user1, art["id"], "dict_of_blobs/", b"data"), 400)
     shown = user1.show(SAMPLE, art["id"])
     assert shown["blob"] is None and shown["dict_of_blobs"] == {}
     assert stored(glare_app) == set()
+
+
+def test_a_trailing_slash_after_a_blob_is_the_blob(user1):
+    """§6: ``/{blob}/`` is treated as "no key", i.e. as ``/{blob}``."""
+    art = user1.create(SAMPLE, name="trailing-slash-blob")
+    uploaded = put_data(user1, art["id"], "blob/", b"data")
+    assert uploaded.status_code == 200, uploaded.get_data(as_text=True)
+    assert uploaded.get_json()["blob"]["size"] == 4
+    assert user1.get(url(art["id"], "blob/")).get_data() == b"data"
+    assert user1.get(url(art["id"], "blob")).get_data() == b"data"
+    # uploaded data cannot be deleted (§7.10), whichever way the blob is named
+    assert_error(user1.delete(url(art["id"], "blob/")), 403)
 
 
 @pytest.mark.parametrize("method", ["put", "get", "delete"])
