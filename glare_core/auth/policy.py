@@ -131,9 +131,11 @@ class Policy:
 
     def check(self, action: str, target: Mapping[str, Any], context: RequestContext) -> bool:
         """True if ``context`` may perform ``action`` on ``target``."""
-        return bool(
-            self._enforcer.enforce(action, _target(target), context.credentials())
-        )
+        # An absent identity (an anonymous caller's project) is left out rather than
+        # passed as None: oslo.policy compares as text, and None would then match a
+        # target whose value is the string "None".
+        credentials = {k: v for k, v in context.credentials().items() if v is not None}
+        return bool(self._enforcer.enforce(action, _target(target), credentials))
 
     def authorize(self, action: str, target: Mapping[str, Any], context: RequestContext) -> None:
         """Raise PolicyException (403) unless ``context`` may perform ``action``."""

@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from glare_core.auth.context import RequestContext
 from glare_core.data.sql.quotas import QuotaStore
 from glare_core.engine.locking import Locker
-from glare_core.errors import BadRequest, QuotaExceeded
+from glare_core.errors import BadRequest, Forbidden, QuotaExceeded
 from glare_core.types.fields import flatten_messages
 
 ARTIFACT_NUMBER = "max_artifact_number"
@@ -238,5 +238,5 @@ def target_project(context: RequestContext, project_id: str | None) -> str:
     if project_id is not None:
         return project_id
     if context.project_id is None:
-        raise BadRequest("Anonymous callers have no project quotas")
+        raise Forbidden("Anonymous callers have no project quotas")
     return context.project_id

@@ -175,8 +175,8 @@ def expected_status(
         return 200  # §7.1, §7.2: everybody (listing is scoped, see test_listing)
     if op in ("quotas-get", "quotas-put"):
         return 200 if admin else 403  # §7.11: artifact:list_all_quotas / set_quotas
-    if op == "project-quotas":  # own project; the anonymous caller has none (client error)
-        return 400 if anonymous else 200
+    if op == "project-quotas":  # own project; the anonymous caller has none
+        return 403 if anonymous else 200
     if op == "project-quotas-of":
         return 200 if admin or caller.project == project else 403  # list_project_quotas
     if op == "create":
@@ -386,9 +386,9 @@ def test_listing(read_world: World, caller: Caller, target: None, op: str) -> No
                                if expected_status(caller, "show", t) != 200))
 
 
-def quota_cells(ops: list[str]) -> list[Any]:
+def quota_cells(ops: list[str], projects: tuple[str, ...] = PROJECTS) -> list[Any]:
     return [pytest.param(caller, project, op, id=f"{caller.label}-{op}-{project}")
-            for caller in CALLERS for project in PROJECTS for op in ops]
+            for caller in CALLERS for project in projects for op in ops]
 
 
 @pytest.mark.parametrize(("caller", "target", "op"),
@@ -401,7 +401,10 @@ def test_quota_reads(read_world: World, caller: Caller, target: None, op: str) -
         assert [q["project_id"] for q in response.get_json()] == [caller.project]
 
 
-@pytest.mark.parametrize(("caller", "project", "op"), quota_cells(["project-quotas-of"]))
+# "None": what an absent project id reads as in text, which must not be the anonymous
+# caller's own project
+@pytest.mark.parametrize(("caller", "project", "op"),
+                         quota_cells(["project-quotas-of"], (*PROJECTS, "None")))
 def test_project_quotas_of(read_world: World, caller: Caller, project: str, op: str) -> None:
     response = caller.client(read_world.base).get(f"/project-quotas/{project}")
     assert response.status_code == expected_status(caller, op, project=project)
