@@ -66,6 +66,12 @@ def plan_patch(
     plan = PatchPlan(image=image)
     for op in ops:
         target = top_level_field(op["path"])
+        if op["op"] == "test":
+            # A test changes nothing, so no change rule applies: it only compares, on
+            # the image as the earlier operations left it (400 when it fails, §17).
+            _check_field_exists(artifact_type, target)
+            _apply(plan.image, op)
+            continue
         touched = [target]
         if op["op"] == "move":
             source = top_level_field(op["from"])
@@ -84,10 +90,13 @@ def plan_patch(
             )
         _apply(plan.image, op)
         for name in touched:
-            if op["op"] == "test":
-                continue
             plan.image[name] = artifact_type.fields[name].coerce(plan.image.get(name))
     return plan
+
+
+def _check_field_exists(artifact_type: ArtifactType, name: str) -> None:
+    if name not in artifact_type.fields:
+        raise BadRequest(f"Artifact type {artifact_type.type_name} has no field '{name}'")
 
 
 def validate_operations(operations: Any) -> list[dict[str, Any]]:
@@ -158,7 +167,8 @@ def _lifecycle_op(
     artifact_type: ArtifactType, image: dict[str, Any], op: dict[str, Any], name: str
 ) -> LifecycleStep:
     if op["op"] not in ("add", "replace") or op["path"] != f"/{name}":
-        raise BadRequest(f"'{name}' can only be changed with 'replace /{name}'")
+        raise BadRequest(f"'{name}' can only be changed with 'replace /{name}' "
+                         f"(or 'add /{name}')")
     step = transition(name, image[name], op["value"], status=image["status"])
     image[name] = step.new
     if step.action is Action.ACTIVATE and not step.is_noop:

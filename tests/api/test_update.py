@@ -163,6 +163,29 @@ def test_patch_passing_test_op_applies_following_ops(user1, art):
     assert body["int1"] == 9
 
 
+def check_op(path: str, value: Any) -> dict[str, Any]:
+    return {"op": "test", "path": path, "value": value}
+
+
+def test_test_ops_compare_any_field_without_change_rules(user1, art):
+    """§17: `test` compares on the artifact's image and changes nothing, so it works on
+    the lifecycle, system and blob fields a change could not touch: a client can check
+    the status before changing it."""
+    assert user1.update(SAMPLE, art["id"], check_op("/status", "drafted"),
+                        check_op("/visibility", "private"), check_op("/id", art["id"]),
+                        check_op("/blob", None)) == art
+    assert_error(user1.patch(url(art["id"]), [check_op("/status", "active")]), 400)
+    activated = user1.update(SAMPLE, art["id"], check_op("/status", "drafted"),
+                             replace("/string_required", "x"), replace("/status", "active"))
+    assert activated["status"] == "active"
+    # later ops see the image as the earlier ones left it
+    assert_error(user1.patch(url(art["id"]), [replace("/description", "d"),
+                                              check_op("/description", "other")]), 400)
+    assert user1.update(SAMPLE, art["id"], replace("/description", "d"),
+                        check_op("/description", "d"))["description"] == "d"
+    assert_error(user1.patch(url(art["id"]), [check_op("/no_such_field", 1)]), 400)
+
+
 def test_patch_is_all_or_nothing(user1, art):
     """§7.5: ops are applied to an image and saved once; a later failing op → nothing saved."""
     ops = [replace("/str1", "changed"), replace("/int1", 7), add("/unknown_field", 1)]
