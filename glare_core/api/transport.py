@@ -114,6 +114,10 @@ def after_request(response: Response) -> Response:
     if version:
         response.headers[versions.VERSION_HEADER] = f"{versions.SERVICE} {version}"
         response.vary.add(versions.VERSION_HEADER)
+    if response.status_code == 204:
+        # No content (RFC 9110 §15.3.5), so no media type either: Flask's default of
+        # text/html would describe a body that is not there.
+        response.headers.pop("Content-Type", None)
     return response
 
 

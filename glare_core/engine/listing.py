@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from glare_core.data.query import Filter, SortKey
 from glare_core.errors import BadRequest, InvalidFilterOperatorValue
 from glare_core.types.base import ArtifactType
-from glare_core.types.fields import ALL_OPS
+from glare_core.types.fields import ALL_OPS, plain_number_text
 from glare_core.types.spec import FieldSpec
 
 COMBINERS = ("and", "or")
@@ -67,6 +67,8 @@ def parse_list_params(
 
 def parse_limit(value: str, max_limit: int) -> int:
     try:
+        if not plain_number_text(value):
+            raise ValueError(value)
         limit = int(value)
     except ValueError:
         raise BadRequest(f"limit must be an integer, not {value!r}") from None
@@ -226,7 +228,9 @@ def parse_sort(artifact_type: ArtifactType, value: str | None) -> tuple[SortKey,
     if value is not None:
         custom = 0
         for item in value.split(","):
-            name, _, direction = item.partition(":")
+            name, colon, direction = item.partition(":")
+            if colon and not direction:
+                raise BadRequest(f"Invalid sort direction '' in {item!r}; use asc or desc")
             direction = direction or "desc"
             if not name:
                 raise BadRequest("Empty sort key")

@@ -33,6 +33,15 @@ MAX_LINK_LENGTH = 2048
 MAX_FOLDER_KEY_LENGTH = 2048
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
+#: Text Python's int() and float() accept beyond what clients mean by a number: digit
+#: separators (``1_000``) and digits of other scripts (``٣``).
+_UNUSUAL_NUMBER_TEXT = re.compile(r"[^\x00-\x7f]|_")
+
+
+def plain_number_text(value: Any) -> bool:
+    """False for a string that only Python would read as a number (see above)."""
+    return not (isinstance(value, str) and _UNUSUAL_NUMBER_TEXT.search(value))
+
 ALL_OPS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "like")
 ORDERED_OPS = ("eq", "neq", "in", "gt", "gte", "lt", "lte")
 
@@ -208,7 +217,7 @@ class Integer(GlareField, fields.Integer):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
         if isinstance(value, float) and not math.isfinite(value):
             raise self.fail("must be a finite number")
-        if not isinstance(value, (str, int, float)):
+        if not isinstance(value, (str, int, float)) or not plain_number_text(value):
             raise self.fail("must be an integer")
         try:
             number = int(value)
@@ -228,7 +237,7 @@ class Float(GlareField, fields.Float):
     allowed_filter_ops = ORDERED_OPS
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float:
-        if not isinstance(value, (str, int, float)):
+        if not isinstance(value, (str, int, float)) or not plain_number_text(value):
             raise self.fail("must be a number")
         try:
             number = float(value)

@@ -70,11 +70,14 @@ INTEGER = [
     (1.1, 1), ("2", 2), ("3.0", REJECTED), ("", REJECTED), ([], REJECTED), ({}, REJECTED),
     (True, 1), (False, 0), (7, 7), (-5, -5), ("-3", -3), (1.9, 1), ("abc", REJECTED),
     ([1], REJECTED), ({"a": 1}, REJECTED),
+    # only Python reads these as numbers: digit separators, digits of other scripts
+    ("1_000", REJECTED), ("\u0663", REJECTED), ("\uff11\uff12", REJECTED), (" 4 ", 4),
 ]
 FLOAT = [
     (1, 1.0), ("2", 2.0), ([], REJECTED), ({}, REJECTED), ("True", REJECTED), (True, 1.0),
     ("3.0", 3.0), (False, 0.0), (1.5, 1.5), ("-2.5", -2.5), ("abc", REJECTED),
     ([1.0], REJECTED), (10**400, REJECTED),  # an integer no float can hold
+    ("1_0.5", REJECTED), ("\u0663.5", REJECTED), ("2.5e1", 25.0),
 ]
 STRING = [
     ("3.0", "3.0"), (1, "1"), (1.0, "1.0"), (True, "True"), (False, "False"), ([], REJECTED),

@@ -581,6 +581,9 @@ BAD_FILTERS = [
     "updated_at=lt:9999-12-31T23:59:59-01:00",  # after year 9999 once in UTC
     "float1=" + "9" * 400,  # an integer no float can hold
     "float1=gt:" + "9" * 400,
+    "int1=1_000",  # only Python reads these as numbers
+    "int1=gt:\u0663",
+    "float1=1_0.5",
     # tags take no operators (§14, §31 #95)
     "tags=eq:t1",
     "tags=bla:t1",

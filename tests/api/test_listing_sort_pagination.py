@@ -225,6 +225,7 @@ BAD_SORTS = [
     "sort=name:invalid_op",
     "sort=name:ASC",
     "sort=name:asc:desc",
+    "sort=name:",  # an empty direction is not the default one
     "sort=list_of_int",
     "sort=list_of_str:asc",
     "sort=dict_of_int",
@@ -345,7 +346,8 @@ def test_marker_of_deleted_artifact_is_404(user1):
 # ---- limit (§7.2) ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("limit", ["abc", "-1", "-25", "1.5", "", "1e3", "0x10", "ten"])
+@pytest.mark.parametrize("limit", ["abc", "-1", "-25", "1.5", "", "1e3", "0x10", "ten",
+                                   "1_0", "\u0663", "\u2460"])
 def test_bad_limit_is_400(reader, limit):
     response = reader.get(f"{SAMPLE_URL}?limit={limit}")
     assert response.status_code == 400, response.get_data(as_text=True)
