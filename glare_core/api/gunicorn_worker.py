@@ -79,6 +79,10 @@ class _JsonErrorSocket:
         return getattr(self._sock, name)
 
 
+#: gunicorn's lingering close (gunicorn 25 and later; before, it closed at once).
+_CLOSE_GRACEFUL = getattr(util, "close_graceful", None)
+
+
 def _close_here(conn: Any) -> None:
     """Close a connection gunicorn is done with on the request's thread, lingering as
     gunicorn would (RFC 9112 §9.6: half-close, read what the client still sends for up to
@@ -89,11 +93,10 @@ def _close_here(conn: Any) -> None:
     worker. Here it holds only its own thread, as it did while its request was served,
     and gunicorn's own close, which follows on the main thread, has nothing left to do.
     """
-    close_graceful = getattr(util, "close_graceful", None)
-    if close_graceful is None:  # gunicorn before 25: it closes at once, without lingering
-        return
+    if _CLOSE_GRACEFUL is None:
+        return  # gunicorn closes at once, without lingering: nothing to move
     with contextlib.suppress(OSError):
-        close_graceful(conn.sock)
+        _CLOSE_GRACEFUL(conn.sock)
     conn.close = _already_closed
 
 
@@ -121,7 +124,7 @@ class GlareWorker(ThreadWorker):
                 apply_client_timeout(conn.sock, self.client_timeout)
             conn.glare_timeout_applied = True
         keep = super().handle(conn)
-        if keep is False or keep is None:
+        if not keep:  # gunicorn closes the connection next
             _close_here(conn)
         return keep
 

@@ -67,11 +67,11 @@ def parse_list_params(
 
 def parse_limit(value: str, max_limit: int) -> int:
     try:
-        if not plain_number_text(value):
-            raise ValueError(value)
-        limit = int(value)
+        limit = int(value) if plain_number_text(value) else None
     except ValueError:
-        raise BadRequest(f"limit must be an integer, not {value!r}") from None
+        limit = None
+    if limit is None:
+        raise BadRequest(f"limit must be an integer, not {value!r}")
     if limit < 0:
         raise BadRequest("limit must not be negative")
     return min(limit, max_limit)

@@ -20,6 +20,7 @@ import jsonpointer
 from glare_core.engine.lifecycle import EDITABLE_STATUSES, Action, Transition, transition
 from glare_core.errors import BadRequest, Forbidden, InvalidTransition, RequestTooLarge
 from glare_core.types.base import ArtifactType
+from glare_core.types.spec import FieldSpec
 
 PATCH_OPS = ("add", "remove", "replace", "move", "copy", "test")
 #: Each operation is validated against its whole field, so a patch of many operations
@@ -69,7 +70,7 @@ def plan_patch(
         if op["op"] == "test":
             # A test changes nothing, so no change rule applies: it only compares, on
             # the image as the earlier operations left it (400 when it fails, §17).
-            _check_field_exists(artifact_type, target)
+            field_spec(artifact_type, target)
             _apply(plan.image, op)
             continue
         touched = [target]
@@ -94,9 +95,12 @@ def plan_patch(
     return plan
 
 
-def _check_field_exists(artifact_type: ArtifactType, name: str) -> None:
-    if name not in artifact_type.fields:
+def field_spec(artifact_type: ArtifactType, name: str) -> FieldSpec:
+    """The type's field ``name``; 400 if the type has no such field."""
+    spec = artifact_type.fields.get(name)
+    if spec is None:
         raise BadRequest(f"Artifact type {artifact_type.type_name} has no field '{name}'")
+    return spec
 
 
 def validate_operations(operations: Any) -> list[dict[str, Any]]:
@@ -140,9 +144,7 @@ def check_change_allowed(
 
     ``blob_api``: the change comes through the blob endpoints (blob fields are expected).
     """
-    spec = artifact_type.fields.get(name)
-    if spec is None:
-        raise BadRequest(f"Artifact type {artifact_type.type_name} has no field '{name}'")
+    spec = field_spec(artifact_type, name)
     if spec.is_blob and not blob_api:
         raise BadRequest(f"Field '{name}' holds binary data; use the blob API to change it")
     status = image["status"]

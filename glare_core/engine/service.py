@@ -24,7 +24,7 @@ from glare_core.engine.hooks import HookRunner, artifact_payload
 from glare_core.engine.links import LinkChecker
 from glare_core.engine.listing import parse_list_params
 from glare_core.engine.locking import Locker, artifact_lock_key
-from glare_core.engine.patch import plan_patch, validate_operations
+from glare_core.engine.patch import field_spec, plan_patch, validate_operations
 from glare_core.engine.quotas import QuotaService
 from glare_core.errors import (
     ArtifactNotFound,
@@ -185,9 +185,7 @@ class ArtifactService:
             )
         self.quotas.check_count(context.project_id, type_name)
         for key in body:
-            spec = artifact_type.fields.get(key)
-            if spec is None:
-                raise BadRequest(f"Artifact type {type_name} has no field '{key}'")
+            spec = field_spec(artifact_type, key)
             if spec.is_blob:  # even null: binary data only goes through the blob API
                 raise BadRequest(f"Field '{key}' holds binary data; use the blob API to set it")
             if spec.system:
