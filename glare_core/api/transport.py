@@ -108,16 +108,21 @@ def authenticate() -> RequestContext:
     )
 
 
+#: The Content-Type of a 204, as v1 clients have always seen it.
+NO_CONTENT_TYPE = "text/html; charset=utf-8"
+
+
 def after_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.get("request_id") or new_request_id()
     version = g.get("api_version")
     if version:
         response.headers[versions.VERSION_HEADER] = f"{versions.SERVICE} {version}"
         response.vary.add(versions.VERSION_HEADER)
-    if response.status_code == 204:
-        # No content (RFC 9110 §15.3.5), so no media type either: Flask's default of
-        # text/html would describe a body that is not there.
-        response.headers.pop("Content-Type", None)
+    if response.status_code == 204 and "Content-Type" not in response.headers:
+        # Existing v1 clients read the content type of every successful answer, a 204
+        # included (upstream Glare sent its framework's text/html default): a 204 without
+        # one fails them with a KeyError. It stays, though the body is empty.
+        response.headers["Content-Type"] = NO_CONTENT_TYPE
     return response
 
 
