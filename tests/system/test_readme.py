@@ -78,13 +78,30 @@ def test_try_it_examples_do_what_the_readme_says(start_server, tmp_path: Path) -
     assert stored["max_uploaded_data:images"] == 10737418240
 
 
+def test_try_it_run_again_says_why_the_create_fails(start_server, tmp_path: Path) -> None:
+    """A second run of the create hits the uniqueness rule: the reader sees the server's
+    409 message, not a Python traceback (``KeyError: 'id'``)."""
+    server = start_server(tmp_path / "data")
+    create = next(b for b in bash_blocks(section("## Try it")) if "-d '{\"name\"" in b)
+    run_bash(create, server.url, tmp_path)
+    script = "set -eu\n" + create.replace(DOCUMENTED_URL, server.url)
+    again = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120,
+                           env={"PATH": "/usr/bin:/bin"})
+    assert again.returncode != 0
+    assert "create failed:" in again.stderr and "already" in again.stderr.lower(), again.stderr
+    assert "Traceback" not in again.stderr
+
+
 def test_python_glareclient_example(start_server, tmp_path: Path) -> None:
     if not (GLARE_API.parent / "glare").exists():
         pytest.fail("python-glareclient's `glare` command is missing: install the test extras")
     server = start_server(tmp_path / "data", env={"GLARE_AUTH_STRATEGY": "trusted-auth"})
     (block,) = [b for b in bash_blocks(section("## Try it")) if "glare --os-glare-url" in b]
-    # The block starts the server itself; the test has started it already.
-    commands = "\n".join(line for line in block.splitlines() if "scripts/serve" not in line)
+    # The block starts the server itself; the test has started it already, and runs the
+    # block with .venv/bin on its PATH (what the `source` line gives a reader).
+    assert "source .venv/bin/activate" in block
+    commands = "\n".join(line for line in block.splitlines()
+                         if "scripts/serve" not in line and not line.startswith("source "))
     workdir = tmp_path / "user"
     workdir.mkdir()
     printed = run_bash(commands, server.url, workdir)
