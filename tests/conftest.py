@@ -54,6 +54,13 @@ REPO = Path(__file__).resolve().parent.parent
 SWIFT_TOOLS = REPO / "tools" / "swift-dev"
 
 
+def failure_reason(stderr: str) -> str:
+    """What a tools/ start script says about its failure: its last line (the logs it
+    printed before stay in its log folder, which that line names)."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "it failed without a message"
+
+
 def service_unavailable(message: str) -> None:
     """A needed service is missing: fail loudly in CI, skip with the reason locally."""
     if os.environ.get("CI"):
@@ -80,7 +87,7 @@ class SwiftServer:
                 [str(SWIFT_TOOLS / "start-swift"), str(self.data_dir)],
                 capture_output=True, text=True, timeout=600, env=env,
             )
-            ok, why = result.returncode == 0, result.stderr.strip()[-2000:]
+            ok, why = result.returncode == 0, failure_reason(result.stderr)
         except (OSError, subprocess.TimeoutExpired) as exc:
             ok, why = False, repr(exc)
         if not ok:
@@ -199,7 +206,7 @@ def postgres_url() -> Iterator[str]:
     try:
         result = subprocess.run([str(PG_TOOLS / "start-postgres"), data], capture_output=True,
                                 text=True, timeout=600)
-        ok, why = result.returncode == 0, result.stderr.strip()[-2000:]
+        ok, why = result.returncode == 0, failure_reason(result.stderr)
     except (OSError, subprocess.TimeoutExpired) as exc:
         ok, why = False, repr(exc)
     if not ok:

@@ -26,7 +26,13 @@ from tests.support.real_keystone import KeystoneServer
 
 pytestmark = [pytest.mark.swift, pytest.mark.keystone, pytest.mark.slow]
 
-LIFETIME = 5  # seconds
+# Token lifetime, and how long before its end the store renews a token in these tests.
+# A token is used for at most LIFETIME - RENEW_MARGIN seconds, so each operation has
+# RENEW_MARGIN seconds to finish before its token expires: on a machine loaded by other
+# work (load 5-13 on 2 cores) an upload of a few segments can take several seconds, and
+# an operation outliving its token would fail for a reason this test is not about.
+LIFETIME = 15  # seconds
+RENEW_MARGIN = 10.0
 SEGMENT = 64 * 1024
 
 
@@ -64,8 +70,8 @@ def keystone_v3(_swift: SwiftServer, keystone: KeystoneServer) -> dict[str, Any]
 @pytest.mark.parametrize("credentials", [tempauth, keystone_v3])
 def test_streamed_uploads_outlive_their_tokens(short_swift, short_keystone, credentials,
                                                monkeypatch):
-    # Renew only in the last second, so each round below meets an expired token.
-    monkeypatch.setattr(swift_store, "TOKEN_RENEW_MARGIN", 1.0)
+    # Renew only near the end, so the second round below meets expired tokens.
+    monkeypatch.setattr(swift_store, "TOKEN_RENEW_MARGIN", RENEW_MARGIN)
     settings = {**credentials(short_swift, short_keystone), "retries": 1,
                 "container_prefix": f"x{uuid.uuid4().hex[:10]}",
                 "segment_size": SEGMENT, "large_object_size": SEGMENT}

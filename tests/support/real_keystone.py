@@ -22,7 +22,7 @@ DEFAULT_DOMAIN = {"id": "default"}
 
 
 class KeystoneUnavailable(RuntimeError):
-    """start-keystone failed; the message holds the end of its error output."""
+    """start-keystone failed; the message is its last line, which says why."""
 
 
 class KeystoneServer:
@@ -50,7 +50,9 @@ class KeystoneServer:
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise KeystoneUnavailable(repr(exc)) from exc
         if result.returncode != 0:
-            raise KeystoneUnavailable(result.stderr.strip()[-2000:])
+            from tests.conftest import failure_reason
+
+            raise KeystoneUnavailable(failure_reason(result.stderr))
         self.env = dict(line[len("export "):].split("=", 1)
                         for line in result.stdout.splitlines() if line.startswith("export "))
         # the service user keystonemiddleware (in Swift and in glare-api) validates tokens as
