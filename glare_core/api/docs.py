@@ -479,9 +479,32 @@ def quotas_update_schema(registry: TypeRegistry) -> dict[str, Any]:
                                     "description": "-1: unlimited"}}}}}}}
 
 
+OPERATION_IDS = {
+    ("/", "get"): "root", ("/versions", "get"): "listVersions",
+    ("/healthcheck", "get"): "healthcheck", ("/-/plugins", "get"): "listPlugins",
+    ("/schemas", "get"): "listSchemas", ("/schemas/{type_name}", "get"): "showSchema",
+    ("/artifacts/{type_name}", "get"): "listArtifacts",
+    ("/artifacts/{type_name}", "post"): "createArtifact",
+    ("/artifacts/{type_name}/{artifact_id}", "get"): "showArtifact",
+    ("/artifacts/{type_name}/{artifact_id}", "patch"): "updateArtifact",
+    ("/artifacts/{type_name}/{artifact_id}", "delete"): "deleteArtifact",
+    ("/artifacts/{type_name}/{artifact_id}/{blob_path}", "get"): "downloadBlob",
+    ("/artifacts/{type_name}/{artifact_id}/{blob_path}", "head"): "blobHeaders",
+    ("/artifacts/{type_name}/{artifact_id}/{blob_path}", "put"): "uploadBlob",
+    ("/artifacts/{type_name}/{artifact_id}/{blob_path}", "delete"): "deleteBlob",
+    ("/quotas", "get"): "listQuotas", ("/quotas", "put"): "setQuotas",
+    ("/project-quotas", "get"): "showOwnProjectQuotas",
+    ("/project-quotas/{project_id}", "get"): "showProjectQuotas",
+}
+# What a created artifact's id leads to (OpenAPI links: clients and fuzzers follow them).
+_CREATED_ARTIFACT_LINKS = ("showArtifact", "updateArtifact", "deleteArtifact",
+                           "downloadBlob", "blobHeaders", "uploadBlob", "deleteBlob")
+
+
 def finish_paths(api: Api, registry: TypeRegistry) -> None:
-    """What the routes' decorators cannot say: the type names a path takes, and HEAD on
-    blob downloads (Flask serves it with the GET view)."""
+    """What the routes' decorators cannot say: the type names a path takes, HEAD on blob
+    downloads (Flask serves it with the GET view), operation ids, and the links from a
+    created artifact to the operations on it."""
     type_name = {"in": "path", "name": "type_name", "required": True,
                  "schema": {"type": "string", "enum": [*registry, "all"]},
                  "description": "An enabled artifact type, or 'all' (read-only)."}
@@ -492,6 +515,15 @@ def finish_paths(api: Api, registry: TypeRegistry) -> None:
         if path.endswith("/{blob_path}"):
             item["head"] = {**download_doc(head=True), "tags": item["get"].get("tags", []),
                             "summary": "Blob data's headers, without the data"}
+        for method, operation in item.items():
+            if (path, method) in OPERATION_IDS:
+                operation["operationId"] = OPERATION_IDS[path, method]
+    created = api.spec._paths["/artifacts/{type_name}"]["post"]["responses"]["201"]
+    created["links"] = {target: {
+        "operationId": target,
+        "parameters": {"type_name": "$request.path.type_name",
+                       "artifact_id": "$response.body#/id"},
+    } for target in _CREATED_ARTIFACT_LINKS}
 
 
 def _no_null_default_unless_nullable(converter: Any, field: ma.fields.Field,
