@@ -179,9 +179,11 @@ def create_app(
     state.schemas["all"] = type_schema(registry.all_type)  # type: ignore[arg-type]
 
     api = docs.GlareApi(app)
-    docs.register_components(api, registry)
+    docs.register_components(api, registry, auth_strategy=settings["GLARE_AUTH_STRATEGY"],
+                             allow_anonymous=settings["GLARE_ALLOW_ANONYMOUS"])
     for blueprint in (meta.blp, schemas.blp, artifacts.blp, blobs.blp, quotas.blp):
         api.register_blueprint(blueprint)
+    docs.finish_paths(api, registry)
     register_error_handlers(app)
     transport.install(app)
     cors.install(app, settings["GLARE_CORS_ORIGINS"])

@@ -24,7 +24,7 @@ blp = Blueprint(
     description="Artifacts of every enabled type: list, create, show, update, delete.",
 )
 
-PATCH_MEDIA_TYPE = "application/json-patch+json"
+PATCH_MEDIA_TYPE = docs.PATCH_MEDIA_TYPE
 
 
 def service() -> ArtifactService:

@@ -35,7 +35,7 @@ from glare_core.errors import (
 
 blp = Blueprint("blobs", __name__, description="Blob data of artifacts.")
 
-LOCATION_MEDIA_TYPE = "application/vnd+openstack.glare-custom-location+json"
+LOCATION_MEDIA_TYPE = docs.LOCATION_MEDIA_TYPE
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 

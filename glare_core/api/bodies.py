@@ -32,7 +32,13 @@ def require_media_type(*expected: str) -> str:
 
 
 def read_json() -> Any:
-    """Parse the request body as JSON (bounded in size and nesting)."""
+    """Parse the request body as JSON (bounded in size and nesting).
+
+    A body announced larger than the limit is refused before ``100 Continue`` (the client
+    waiting for it never sends the body) and without reading it.
+    """
+    if (request.content_length or 0) > MAX_JSON_BODY:
+        raise RequestTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")
     send_continue(request.environ)
     raw = read_client(request.stream, MAX_JSON_BODY + 1, what="request body")
     if len(raw) > MAX_JSON_BODY:

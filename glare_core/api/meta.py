@@ -9,6 +9,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from glare_core.api import docs
 from glare_core.api.responses import json_response
 from glare_core.api.transport import current_context, reject_body
 from glare_core.api.versions import versions_document
@@ -18,7 +19,7 @@ blp = Blueprint("meta", __name__, description="Service information.")
 
 @blp.route("/", endpoint="root")
 @blp.route("/versions", endpoint="versions")
-@blp.doc(security=[])  # no identity needed
+@blp.doc(security=[], **docs.versions_doc())  # no identity needed
 def versions() -> Any:
     """The supported API versions (300 Multiple Choices)"""
     body = versions_document(current_app.config.get("GLARE_PUBLIC_ENDPOINT"))
@@ -26,7 +27,7 @@ def versions() -> Any:
 
 
 @blp.route("/healthcheck", endpoint="healthcheck")
-@blp.doc(security=[])
+@blp.doc(security=[], **docs.healthcheck_doc())
 def healthcheck() -> Any:
     """Liveness: 200 OK, or 503 while the operator's disable file exists"""
     disable_file = current_app.config.get("GLARE_HEALTHCHECK_DISABLE_FILE")
@@ -37,6 +38,7 @@ def healthcheck() -> Any:
 
 @blp.route("/-/plugins")
 class Plugins(MethodView):
+    @blp.doc(**docs.plugins_doc())
     def get(self) -> Any:
         """Loaded plugins with their versions, and the artifact types served"""
         reject_body()

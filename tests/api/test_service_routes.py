@@ -49,7 +49,10 @@ def test_openapi_document(glare_app):
             "imagesArtifact"} <= set(components)
     assert "min_ram" in components["imagesArtifact"]["properties"]
     upload = spec["paths"]["/artifacts/{type_name}/{artifact_id}/{blob_path}"]["put"]
-    assert "application/octet-stream" in upload["requestBody"]["content"]
+    # Any media type (stored as the blob's), and the location type.
+    assert upload["requestBody"]["content"]["*/*"]["schema"]["format"] == "binary"
+    assert "application/vnd+openstack.glare-custom-location+json" in upload["requestBody"][
+        "content"]
 
 
 def test_browsable_ui(glare_app):

@@ -363,3 +363,34 @@ def test_expect_continue_is_answered_only_when_the_body_is_wanted(start_server, 
         assert _read_head(stream)[0] == 100
         sock.sendall(body)
         assert _read_head(stream)[0] == 201
+
+
+def test_a_json_body_over_the_limit_is_refused_before_100_continue(start_server, tmp_path):
+    """A JSON body (create, PATCH, PUT /quotas, a location) whose Content-Length is over
+    1 MiB gets its 413 as the first answer: no ``100 Continue``, so the client never sends
+    the body, and ``Connection: close``, since the body is left unread."""
+    import socket
+
+    server = start_server(tmp_path / "expect-json")
+    created = requests.post(f"{server.url}{SAMPLE}", json={"name": "expect-json"},
+                            headers=MEMBER, timeout=5).json()
+    host, port = server.url.removeprefix("http://").split(":")
+    admin = {**MEMBER, "X-Roles": "admin"}
+    location = "application/vnd+openstack.glare-custom-location+json"
+    for method, path, content_type in (
+            ("POST", SAMPLE, "application/json"),
+            ("PATCH", f"{SAMPLE}/{created['id']}", "application/json-patch+json"),
+            ("PUT", "/quotas", "application/json"),
+            ("PUT", f"{SAMPLE}/{created['id']}/blob", location)):
+        head = "".join(f"{k}: {v}\r\n" for k, v in admin.items())
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            stream = sock.makefile("rb")
+            sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{head}"
+                         f"Content-Type: {content_type}\r\nContent-Length: {2**20 + 1}\r\n"
+                         "Expect: 100-continue\r\n\r\n".encode())
+            status, headers = _read_head(stream)  # no byte of the body was sent
+            assert status == 413, (method, path)
+            assert headers["connection"] == "close"
+            body = json.loads(stream.read(int(headers["content-length"])))
+            assert body["error"]["type"] == "RequestEntityTooLarge"
+            assert stream.read() == b""  # and the server closed the connection

@@ -1,0 +1,214 @@
+"""OpenAPI 3.0 request schemas of an artifact type, derived from its field specs.
+
+A create body may set exactly the fields a client owns: not the system fields, not the
+lifecycle fields (``status``, ``visibility``: PATCH only), not ``display_type_name`` and
+not blob data (the blob API). Each field says what the server accepts in canonical form:
+the JSON type of its kind, its validators, and text the databases can store (no NUL, no
+character outside the Basic Multilingual Plane). The server also coerces other input
+(``"2"`` for an integer, contract §9.2); the schemas describe the canonical form only.
+
+What OpenAPI 3.0 cannot say is left to the descriptions: dict keys must be 1..255
+characters of storable text, and an internal link must name an artifact the caller can
+see.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import validate
+
+from glare_core.types import validators as gv
+from glare_core.types.base import CREATE_FORBIDDEN
+from glare_core.types.fields import INT64_MAX, INT64_MIN, MAX_LINK_LENGTH
+from glare_core.types.spec import FieldSpec
+from glare_core.types.versions import MAX_COMPONENT, MAX_VERSION_LENGTH
+
+if TYPE_CHECKING:
+    from glare_core.types.base import ArtifactType
+
+_FIRST_BMP, _LAST_BMP = 0x0001, 0xFFFF
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def storable_chars(excluded: str = "") -> str:
+    """A regex character class of the characters a string may hold, less ``excluded``.
+
+    Written as ranges of BMP code points without NUL and surrogates, so the class means
+    the same to Python, Rust and ECMAScript regexes (where a character outside the BMP is
+    a surrogate pair, and so excluded too).
+    """
+    ranges = [(_FIRST_BMP, _SURROGATES.start - 1), (_SURROGATES.stop, _LAST_BMP)]
+    for code in sorted({ord(c) for c in excluded}):
+        split: list[tuple[int, int]] = []
+        for low, high in ranges:
+            if low <= code <= high:  # cut the excluded character out of its range
+                split += [(low, code - 1), (code + 1, high)]
+            else:
+                split.append((low, high))
+        ranges = [(low, high) for low, high in split if low <= high]
+    return "[" + "".join(
+        _escape(low) if low == high else f"{_escape(low)}-{_escape(high)}"
+        for low, high in ranges) + "]"
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}"
+
+
+STORABLE_TEXT = f"^{storable_chars()}*$"
+
+
+def _number_up_to(limit: int) -> str:
+    """A regex of the decimal numbers 0..``limit`` written without leading zeros."""
+    digits = str(limit)
+    options = ["0"] + [f"[1-9][0-9]{{{n}}}" for n in range(len(digits) - 1)]
+    for i, digit in enumerate(digits):  # as many digits as the limit: below it at digit i
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            rest = len(digits) - i - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            options.append(f"{digits[:i]}[{low}-{int(digit) - 1}]{tail}")
+    options.append(digits)
+    return "(?:" + "|".join(options) + ")"
+
+
+_COMPONENT = _number_up_to(MAX_COMPONENT)
+_IDENTIFIER = r"(?:0|[1-9][0-9]{0,5}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+_BUILD_IDENTIFIER = r"[0-9A-Za-z-]+"
+#: Versions as clients write them: one to three numbers (``1``, ``1.0``, ``1.0.0``) each at
+#: most 65535, then an optional SemVer pre-release and build (contract §13.1).
+VERSION_INPUT_PATTERN = (
+    f"^{_COMPONENT}(?:\\.{_COMPONENT}){{0,2}}"
+    f"(?:-{_IDENTIFIER}(?:\\.{_IDENTIFIER})*)?"
+    f"(?:\\+{_BUILD_IDENTIFIER}(?:\\.{_BUILD_IDENTIFIER})*)?$"
+)
+INTERNAL_LINK_PATTERN = "^/artifacts/[^/]+/[^/]+$"
+EXTERNAL_LINK_PATTERN = "^[hH][tT][tT][pP][sS]?://.+$"
+
+
+def _string_schema(validators: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "string"}
+    pattern = STORABLE_TEXT
+    for v in validators:
+        if isinstance(v, validate.Length):
+            if v.equal is not None:
+                out["minLength"] = out["maxLength"] = v.equal
+            if v.min is not None:
+                out["minLength"] = max(v.min, out.get("minLength", v.min))
+            if v.max is not None:
+                out["maxLength"] = min(v.max, out.get("maxLength", v.max))
+        elif isinstance(v, validate.OneOf):
+            out["enum"] = [str(choice) for choice in v.choices]
+        elif isinstance(v, validate.Regexp):
+            # marshmallow's Regexp matches from the start, a JSON-Schema pattern anywhere.
+            regex = v.regex.pattern
+            pattern = regex if regex.startswith("^") else f"^(?:{regex})"
+        elif isinstance(v, gv.ForbiddenChars):
+            pattern = f"^{storable_chars(''.join(v.chars))}+$"
+    if "enum" not in out:
+        out["pattern"] = pattern
+    return out
+
+
+def _number_schema(kind: str, validators: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = (
+        {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
+        if kind == "Integer" else {"type": "number", "format": "double"})
+    for v in validators:
+        if isinstance(v, validate.Range):
+            if v.min is not None:
+                out["minimum"] = max(v.min, out.get("minimum", v.min))
+            if v.max is not None:
+                out["maximum"] = min(v.max, out.get("maximum", v.max))
+            if not v.min_inclusive:
+                out["exclusiveMinimum"] = True
+            if not v.max_inclusive:
+                out["exclusiveMaximum"] = True
+        elif isinstance(v, validate.OneOf):
+            out["enum"] = list(v.choices)
+    return out
+
+
+def scalar_input_schema(kind: str, validators: list[Any]) -> dict[str, Any]:
+    """The canonical input of one scalar of ``kind`` with its validators."""
+    if kind == "String":
+        return _string_schema(validators)
+    if kind in ("Integer", "Float"):
+        return _number_schema(kind, validators)
+    if kind == "Boolean":
+        return {"type": "boolean"}
+    if kind == "Version":
+        return {"type": "string", "maxLength": MAX_VERSION_LENGTH,
+                "pattern": VERSION_INPUT_PATTERN}
+    if kind == "Link":
+        return {"type": "string", "maxLength": MAX_LINK_LENGTH,
+                "anyOf": [{"pattern": INTERNAL_LINK_PATTERN},
+                          {"pattern": EXTERNAL_LINK_PATTERN}],
+                "description": "/artifacts/<type>/<id> of an artifact the caller can see, "
+                               "or an http(s) URL."}
+    raise ValueError(f"{kind} values are not set through JSON bodies")
+
+
+def field_input_schema(spec: FieldSpec) -> dict[str, Any]:
+    """What a client may send for one field (create, or ``replace /<field>``)."""
+    field = spec.field
+    if spec.kind == "List":
+        element = field.element  # type: ignore[attr-defined]
+        out: dict[str, Any] = {"type": "array", "items": scalar_input_schema(
+            spec.element_kind or "String", element.validators)}
+        for v in field.validators:
+            if isinstance(v, validate.Length):
+                if v.min is not None:
+                    out["minItems"] = v.min
+                if v.max is not None:
+                    out["maxItems"] = v.max
+            elif isinstance(v, gv.UniqueItems) and not v.convert_to_set:
+                out["uniqueItems"] = True
+    elif spec.kind == "Dict":
+        element = field.element  # type: ignore[attr-defined]
+        value_schema = scalar_input_schema(spec.element_kind or "String", element.validators)
+        out = {"type": "object", "description": "Keys: 1 to 255 characters."}
+        for v in field.validators:
+            if isinstance(v, validate.Length):
+                if v.min is not None:
+                    out["minProperties"] = v.min
+                if v.max is not None:
+                    out["maxProperties"] = v.max
+            elif isinstance(v, gv.AllowedDictKeys):
+                out["properties"] = {key: dict(value_schema) for key in v.keys}
+            elif isinstance(v, gv.RequiredDictKeys):
+                out["required"] = list(v.keys)
+            elif isinstance(v, gv.DictKeyLength):
+                out["description"] = (f"Keys: {v.min_length or 0} to {v.max_length} "
+                                      "characters.")
+        out["additionalProperties"] = False if "properties" in out else value_schema
+    else:
+        out = scalar_input_schema(spec.kind, field.validators)
+    if spec.nullable:
+        out["nullable"] = True
+    if spec.description:
+        out["description"] = spec.description + (
+            f" {out['description']}" if "description" in out else "")
+    return out
+
+
+def creatable_fields(artifact_type: ArtifactType) -> dict[str, FieldSpec]:
+    """The fields a create body may set (the server refuses the others)."""
+    return {name: spec for name, spec in artifact_type.fields.items()
+            if not spec.system and not spec.is_blob and name not in CREATE_FORBIDDEN}
+
+
+def create_schema(artifact_type: ArtifactType) -> dict[str, Any]:
+    """The body of ``POST /artifacts/<type>``."""
+    fields = creatable_fields(artifact_type)
+    required = [name for name, spec in fields.items()
+                if not spec.nullable and spec.default is None]
+    return {
+        "type": "object",
+        "description": f"A new {artifact_type.type_name} artifact. status, visibility, "
+                       "system fields and blob data cannot be set here.",
+        "properties": {name: field_input_schema(spec) for name, spec in fields.items()},
+        "required": required,
+        "additionalProperties": False,
+    }
