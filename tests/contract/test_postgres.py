@@ -310,3 +310,13 @@ def test_lock_connections_notice_a_vanished_holder_within_stale_after(postgres_a
     assert shown == {"tcp_keepalives_idle": "2", "tcp_keepalives_interval": "1",
                      "tcp_keepalives_count": "3", "statement_timeout": "0",
                      "idle_session_timeout": "0"}
+
+
+def test_an_endless_lock_wait_is_the_longest_postgres_takes(postgres_app):
+    """GLARE_LOCK_WAIT = inf (or more than lock_timeout holds, about 24 days) waits as
+    long as PostgreSQL can, rather than failing every write."""
+    store = postgres_app.extensions["glare"].service.locker.store
+    for wait in (float("inf"), 1e12):
+        token = store.acquire("sample_artifact:endless", wait)
+        assert token is not None
+        store.release("sample_artifact:endless", token)

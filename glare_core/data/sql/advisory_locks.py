@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # SQLSTATE of a lock wait that ran out of lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
+LONGEST_LOCK_TIMEOUT_MS = 2**31 - 1
 KEEPALIVE_PROBES = 3
 
 
@@ -94,8 +95,9 @@ class AdvisoryLockStore:
             if wait <= 0:
                 taken = conn.execute(sa.select(sa.func.pg_try_advisory_lock(number))).scalar()
             else:
-                # lock_timeout 0 would mean no limit: wait at least a millisecond.
-                timeout = f"{max(1, round(wait * 1000))}ms"
+                # lock_timeout 0 would mean no limit: wait at least a millisecond, and at
+                # most the longest lock_timeout PostgreSQL takes (a wait of "inf" too).
+                timeout = f"{max(1, round(min(wait * 1000, LONGEST_LOCK_TIMEOUT_MS)))}ms"
                 conn.execute(sa.select(sa.func.set_config("lock_timeout", timeout, False)))
                 conn.execute(sa.select(sa.func.pg_advisory_lock(number)))
                 taken = True
