@@ -36,7 +36,9 @@ def database_env(request: pytest.FixtureRequest) -> dict[str, str]:
 def test_parallel_writers_on_two_servers_all_get_their_turn(start_server, tmp_path: Path,
                                                             database_env):
     data = tmp_path / "shared"
-    servers = [start_server(data, workers=2, threads=WRITERS // 2, env=database_env)
+    # Threads enough for every writer at once (4 workers), and on PostgreSQL well within
+    # its 100 connections: one per thread to work with, one per lock held or waited for.
+    servers = [start_server(data, workers=2, threads=WRITERS // 4, env=database_env)
                for _ in range(2)]
     created = requests.post(f"{servers[0].url}{SAMPLE}", json={"name": "contended"},
                             headers=MEMBER, timeout=30)
