@@ -35,7 +35,7 @@ from glare_core.config import load_settings
 from glare_core.data.database import Database
 from glare_core.data.migrations import migrate, migrations_directory
 from glare_core.data.sql.garbage import GarbageQueue
-from glare_core.data.sql.locks import SqlLockStore
+from glare_core.data.sql.locks import lock_store
 from glare_core.data.sql.quotas import QuotaStore
 from glare_core.data.sql.reader_leases import ReaderLeases
 from glare_core.data.sql.store import SqlDataAPI
@@ -122,7 +122,7 @@ def create_app(
             check_types((name,))
         state.data_apis[name] = data_api
     locker = Locker(
-        SqlLockStore(database, stale_after=settings["GLARE_LOCK_STALE_AFTER"]),
+        lock_store(database, stale_after=settings["GLARE_LOCK_STALE_AFTER"]),
         wait=settings["GLARE_LOCK_WAIT"],
     )
     state.quotas = QuotaService(

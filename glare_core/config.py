@@ -101,7 +101,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "SWIFT": ({}, _dict),
     "UPLOAD_STALE_AFTER": (300.0, float),
     "VERIFY_ON_READ": (False, _bool),
-    "LOCK_WAIT": (2.0, float),
+    "LOCK_WAIT": (10.0, float),
     "LOCK_STALE_AFTER": (5.0, float),
     "CHECK_EXTERNAL_LINKS": (False, _bool),
     "PUBLIC_ENDPOINT": (None, _optional_str),

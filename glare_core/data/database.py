@@ -23,6 +23,8 @@ from glare_core.data.sql.tables import metadata
 from glare_core.errors import BadRequest
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections a lock engine keeps open between uses; more are opened while needed.
+LOCK_POOL_SIZE = 5
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,15 @@ class Database:
             # transactions are snapshots already.)
             self._reader = self.engine.execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        #: PostgreSQL: a second engine for connections that hold a lock for a whole
+        #: operation (data/sql/advisory_locks.py). Its pool is its own, so requests
+        #: waiting for a lock never take the connections the holder needs for its work;
+        #: it is not capped, as each thread holds at most one connection per lock it
+        #: holds or waits for. Statements on it commit on their own.
+        self.lock_engine: Engine | None = None
+        if self.dialect == "postgresql":
+            self.lock_engine = create_db_engine(
+                url, pool_size=LOCK_POOL_SIZE, max_overflow=-1, isolation_level="AUTOCOMMIT")
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -110,6 +121,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.lock_engine is not None:
+            self.lock_engine.dispose()
 
 
 @contextlib.contextmanager

@@ -1,45 +1,41 @@
-"""Artifact locks for the engine: wait briefly for a busy lock, always release.
+"""Artifact locks for the engine: wait in line for a busy lock, always release.
 
 The lock store is shared through the database, so the lock holds across server processes.
-A request that finds the lock busy waits up to ``wait`` seconds (metadata operations take
-milliseconds) and then fails with 409, as the contract specifies.
+A request that finds the lock busy waits up to ``wait`` seconds (GLARE_LOCK_WAIT: the
+operations ahead of it in line take milliseconds each) and then fails with 409, as the
+contract specifies. How a store waits is its own: PostgreSQL queues waiters itself
+(data/sql/advisory_locks.py), rows are polled (data/sql/locks.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import random
-import time
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from glare_core.errors import Conflict
 
 
 class LockStore(Protocol):
-    def try_acquire(self, key: str) -> str | None: ...
+    def acquire(self, key: str, wait: float) -> Any | None:
+        """Take the lock named ``key``, waiting up to ``wait`` seconds (0: try once);
+        return a token for ``release``, or None if it stayed busy."""
 
-    def release(self, key: str, token: str) -> None: ...
+    def release(self, key: str, token: Any) -> None:
+        """Release a lock ``acquire`` returned ``token`` for."""
 
 
 class Locker:
-    def __init__(self, store: LockStore, wait: float = 2.0) -> None:
+    def __init__(self, store: LockStore, wait: float = 10.0) -> None:
         self.store = store
         self.wait = wait
 
     @contextlib.contextmanager
     def hold(self, key: str, *, wait: float | None = None) -> Iterator[None]:
         """Hold the named lock for the duration of the ``with`` block."""
-        deadline = time.monotonic() + (self.wait if wait is None else wait)
-        pause = 0.005
-        while True:
-            token = self.store.try_acquire(key)
-            if token is not None:
-                break
-            if time.monotonic() >= deadline:
-                raise Conflict(f"The artifact is locked by another request ({key}); retry later")
-            time.sleep(pause * (1 + random.random()))
-            pause = min(pause * 2, 0.1)
+        token = self.store.acquire(key, self.wait if wait is None else wait)
+        if token is None:
+            raise Conflict(f"The artifact is locked by another request ({key}); retry later")
         try:
             yield
         finally:

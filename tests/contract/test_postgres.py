@@ -4,6 +4,8 @@ database matters most (version ordering, uniqueness and locks under concurrency)
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -229,3 +231,92 @@ def test_a_listing_counts_what_it_returns(postgres_app, client):
     assert all("hot" in a["tags"] for a in listed["artifacts"])
     after = client.get("/artifacts/sample_artifact?tags=hot").get_json()
     assert [a["name"] for a in after["artifacts"]] == ["hot-2"]
+
+
+# ---- artifact locks: PostgreSQL advisory locks (data/sql/advisory_locks.py) ------------------
+
+
+def lock_waiters(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        )).scalar()
+
+
+def wait_for(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_lock_waiters_are_served_in_arrival_order(postgres_app):
+    """A busy lock goes to the request that has waited longest, not to whichever polls
+    first."""
+    state = postgres_app.extensions["glare"]
+    store = state.service.locker.store
+    held = store.acquire("sample_artifact:fifo", 0)
+    served: list[str] = []
+
+    def wait_in_line(name: str) -> None:
+        token = store.acquire("sample_artifact:fifo", 60)
+        served.append(name)
+        store.release("sample_artifact:fifo", token)
+
+    threads = []
+    for name in ("first", "second", "third"):
+        threads.append(threading.Thread(target=wait_in_line, args=(name,)))
+        threads[-1].start()
+        wait_for(lambda n=len(threads): lock_waiters(state.database.engine) == n,
+                 f"{name} to wait")
+    store.release("sample_artifact:fifo", held)
+    for thread in threads:
+        thread.join()
+    assert served == ["first", "second", "third"]
+
+
+def test_a_lock_whose_connection_broke_is_free(postgres_app, caplog):
+    """PostgreSQL ends a lock with its connection; the holder's release then only logs."""
+    state = postgres_app.extensions["glare"]
+    store = state.service.locker.store
+    token = store.acquire("sample_artifact:cut", 0)
+    pid = token.execute(sa.select(sa.func.pg_backend_pid())).scalar()
+    with state.database.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.pg_terminate_backend(pid))).scalar()
+    again = store.acquire("sample_artifact:cut", 30)
+    assert again is not None
+    store.release("sample_artifact:cut", token)
+    assert "lost the connection holding lock sample_artifact:cut" in caplog.text
+    store.release("sample_artifact:cut", again)
+    last = store.acquire("sample_artifact:cut", 0)
+    assert last is not None
+    store.release("sample_artifact:cut", last)
+
+
+def test_lock_connections_notice_a_vanished_holder_within_stale_after(postgres_app):
+    """The server probes an idle lock connection (a holder busy elsewhere) so that the
+    lock of a machine that vanished ends within GLARE_LOCK_STALE_AFTER, and no server
+    default cuts a lock wait or a holder's idle connection short."""
+    state = postgres_app.extensions["glare"]
+    token = state.service.locker.store.acquire("sample_artifact:probe", 0)
+    try:
+        shown = {name: token.execute(sa.text(f"SHOW {name}")).scalar() for name in (
+            "tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count",
+            "statement_timeout", "idle_session_timeout")}
+    finally:
+        state.service.locker.store.release("sample_artifact:probe", token)
+    assert postgres_app.config["GLARE_LOCK_STALE_AFTER"] == 5.0
+    # 2 s idle, then 3 probes 1 s apart: 5 s
+    assert shown == {"tcp_keepalives_idle": "2", "tcp_keepalives_interval": "1",
+                     "tcp_keepalives_count": "3", "statement_timeout": "0",
+                     "idle_session_timeout": "0"}
+
+
+def test_an_endless_lock_wait_is_the_longest_postgres_takes(postgres_app):
+    """GLARE_LOCK_WAIT = inf (or more than lock_timeout holds, about 24 days) waits as
+    long as PostgreSQL can, rather than failing every write."""
+    store = postgres_app.extensions["glare"].service.locker.store
+    for wait in (float("inf"), 1e12):
+        token = store.acquire("sample_artifact:endless", wait)
+        assert token is not None
+        store.release("sample_artifact:endless", token)

@@ -75,3 +75,14 @@ def test_chunked_upload_benchmark_counts_the_reservation_steps() -> None:
     assert float(growing[2]) == 4
     assert int(growing[1]) > 0 and int(fixed[1]) > 0
     assert re.search(r"growing/fixed: \d+%", result.stdout)
+
+
+def test_lock_contention_benchmark_prints_every_run() -> None:
+    script = REPO / "benchmarks" / "lock_contention.py"
+    result = subprocess.run([sys.executable, str(script), "--writers", "4", "--rounds", "2",
+                             "--repeat", "2"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("sqlite: 4 writers x 2 uploads and 2 patches")
+    rows = re.findall(r"^ +(\d) +[\d.]+ +[\d.]+ +(\d+)/(\d+) +(\d+)/(\d+) +(\d+) +(\w+)$",
+                      result.stdout, re.MULTILINE)
+    assert rows == [("1", "8", "0", "8", "0", "0", "yes"), ("2", "8", "0", "8", "0", "0", "yes")]
