@@ -486,11 +486,12 @@ class BlobService:
         one, it writes nothing to the database nor deletes store data (a list page could
         otherwise hold dozens of recoveries, and anonymous readers could trigger them), and
         it answers the same in every process, since the view depends only on the record
-        and the clock. The next write to the artifact, or the scrubber, recovers for real
-        and changes nothing a reader saw. This holds because a dead upload stays dead: a
-        live one's heartbeat (which runs until its blob is active) keeps it fresh, a
-        heartbeat never revives a stale record, and an upload found stale as it finishes
-        fails (``_beat``, ``_check_still_ours``). The revision counts the recoveries to
+        and the clock (servers' clocks must agree to well within ``stale_after``). The
+        next write to the artifact, or the scrubber, recovers for real and changes nothing
+        a reader saw. This holds because a dead upload stays dead: a live one's heartbeat
+        (which runs until its blob is active) keeps it fresh, a heartbeat never revives a
+        stale record, and an upload found stale as it finishes fails (``_beat``,
+        ``_check_still_ours``). The revision counts the recoveries to
         come (each one bumps it once), so the artifact's ETag names what is shown: it
         differs from the ``saving`` view's, and it is the one the recovered record has.
         """
