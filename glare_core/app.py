@@ -172,6 +172,7 @@ def create_app(
     )
     state.service.blob_cleaner = state.blobs.discard_artifact_blobs
     state.service.upload_recovery = state.blobs.recover_abandoned_in
+    state.service.read_view = state.blobs.read_view
     for artifact_type in registry.values():  # an unknown store stops the start-up here
         for field_name in artifact_type.blob_fields:
             state.blobs.choose_store(artifact_type, field_name)

@@ -190,6 +190,18 @@ class BlobNotFound(GlareError):
     default_message = "The blob data was not found in the store"
 
 
+class BlobDataDamaged(GlareError):
+    """The store holds the blob's data with another size than recorded at upload (a file
+    truncated or grown outside Glare): nothing is sent. Answered like data missing from
+    the store (BlobNotFound): the client cannot get the blob from this server, and no
+    retry changes that; the server logs an error naming the blob."""
+
+    status = 404
+    error_type = "NotFound"
+    default_message = ("The blob's data in the store is damaged (it does not have the size "
+                       "recorded at upload)")
+
+
 class StartupError(Exception):
     """The service cannot start: bad configuration, a broken plugin or type definition."""
 

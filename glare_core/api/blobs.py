@@ -27,7 +27,6 @@ from glare_core.engine.blobs import BlobService, Download
 from glare_core.engine.service import revision_tag
 from glare_core.errors import (
     BadRequest,
-    BlobNotFound,
     Conflict,
     PreconditionFailed,
     RangeNotSatisfiable,
@@ -201,7 +200,13 @@ def download_response(download: Download) -> Response:
     offset, length, status = 0, size, 200
     if size is not None:
         headers["Accept-Ranges"] = "bytes"
-        byte_range = _requested_range(size, etag)
+        try:
+            byte_range = _requested_range(size, etag)
+        except RangeNotSatisfiable:
+            # A blob whose data is damaged answers so, whatever range is asked.
+            if download.check_stored is not None:
+                download.check_stored()
+            raise
         if byte_range is not None:
             start, stop = byte_range
             offset, length, status = start, stop - start, 206
@@ -215,8 +220,8 @@ def download_response(download: Download) -> Response:
         headers["Content-Length"] = str(length)
     if request.method == "HEAD" or length == 0:
         # Nothing is read, but the answer must be the one a GET would get.
-        if download.exists is not None and not download.exists():
-            raise BlobNotFound(f"No data at {download.blob.get('location')}")
+        if download.check_stored is not None:
+            download.check_stored()
         # An iterator, not b"": werkzeug would replace Content-Length with len(b"").
         body: Any = iter(())
     else:

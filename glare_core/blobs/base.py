@@ -23,7 +23,7 @@ from glare_core.errors import BlobNotFound, BlobWriteError, InsufficientStorage
 __all__ = ["BLOB_STORE_API_VERSION", "CHUNK_SIZE", "BlobNotFound", "BlobStore", "BlobWriteError",
            "FileRange", "InsufficientStorage", "StoredBlob"]
 
-BLOB_STORE_API_VERSION = "1.2"
+BLOB_STORE_API_VERSION = "1.3"
 CHUNK_SIZE = 1024 * 1024
 
 
@@ -120,6 +120,20 @@ class BlobStore(abc.ABC):
         (a server killed mid-upload cannot clean up after itself): the engine deletes
         the location of an abandoned upload and expects no fragment to remain.
         """
+
+    def stored_size(self, location: str,
+                    reading: Iterable[bytes] | None = None) -> int | None:
+        """How many bytes are stored at ``location``, if the store can tell cheaply; None
+        when it cannot. Downloads compare it with the size recorded at upload and send
+        nothing when they differ (data truncated or grown outside Glare).
+
+        ``reading`` is what ``read`` returned for the location when the download has
+        opened it: a store that can should take the size from it (an open file's size,
+        the headers of the response being read) rather than ask again, so that the size
+        checked is that of the data about to be sent. Raises BlobNotFound when nothing is
+        stored there. The default answers None (no check). Since blob store API 1.3.
+        """
+        return None
 
     def exists(self, location: str) -> bool:
         """True if data is stored at ``location`` (used by the scrubber and tests)."""

@@ -90,6 +90,25 @@ class DatabaseStore(BlobStore):
             if piece:
                 yield piece
 
+    def stored_size(self, location: str,
+                    reading: Iterable[bytes] | None = None) -> int | None:
+        """The bytes a read from the start sends: the rows' lengths (read from the row
+        headers, not the data), up to the first missing row."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                sa.select(blob_data.c.seq, sa.func.length(blob_data.c.data))
+                .where(blob_data.c.blob_id == self.blob_id(location))
+                .order_by(blob_data.c.seq)
+            ).all()
+        if not rows:
+            raise BlobNotFound(f"No data at {location}")
+        size = 0
+        for expected_seq, (seq, length) in enumerate(rows):
+            if seq != expected_seq or length is None:
+                break  # reads stop at a missing row
+            size += length
+        return size
+
     def delete(self, location: str) -> None:
         try:
             blob_id = self.blob_id(location)

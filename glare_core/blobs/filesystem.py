@@ -99,6 +99,17 @@ class FilesystemStore(BlobStore):
         for partial in target.parent.glob(f"{glob.escape(target.name)}.partial-*"):
             partial.unlink(missing_ok=True)
 
+    def stored_size(self, location: str,
+                    reading: Iterable[bytes] | None = None) -> int | None:
+        """The size of the open file being read (the very bytes sendfile will send), or
+        of the file at ``location``."""
+        if isinstance(reading, FileRange):
+            return os.fstat(reading.fileobj.fileno()).st_size
+        try:
+            return self.path_of(location).stat().st_size
+        except FileNotFoundError:
+            raise BlobNotFound(f"No data at {location}") from None
+
     def exists(self, location: str) -> bool:
         return self.path_of(location).is_file()
 

@@ -394,21 +394,50 @@ class SwiftStore(BlobStore):
             headers = {}
         conn = self._pool.take()
         try:
-            _, body = conn.get_object(
+            response_headers, body = conn.get_object(
                 container, obj, resp_chunk_size=CHUNK_SIZE, headers=headers
             )
         except BaseException as exc:
             self._pool.give_back(conn, failed=exc)
             if isinstance(exc, ClientException) and exc.http_status == 404:
                 raise BlobNotFound(f"No data at {location}") from None
+            if isinstance(exc, ClientException) and exc.http_status == 416:
+                # The object ends before the range starts: no bytes to send, and its size
+                # (asked by stored_size) tells the download why.
+                return _ObjectReading(iter(()), None)
             if isinstance(exc, _NETWORK_ERRORS):
                 raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
             raise
+        total = _object_size(response_headers)
         if length == 0:
             body.close()
             self._pool.give_back(conn)
-            return iter(())
-        return _guarded(body, self._pool, conn)
+            return _ObjectReading(iter(()), total)
+
+        def close_unread() -> None:
+            body.close()
+            self._pool.give_back(conn, failed=GeneratorExit())  # its response is unread
+
+        return _ObjectReading(_guarded(body, self._pool, conn), total, unread=close_unread)
+
+    def stored_size(self, location: str,
+                    reading: Iterable[bytes] | None = None) -> int | None:
+        """The object's size from the headers of the GET being read (a large object's
+        is the sum of its segments'), or from a HEAD."""
+        if isinstance(reading, _ObjectReading) and reading.total_size is not None:
+            return reading.total_size
+        container, obj = self.split(location)
+        try:
+            with self._pool.borrowed() as conn:
+                headers = conn.head_object(container, obj)
+        except ClientException as exc:
+            if exc.http_status == 404:
+                raise BlobNotFound(f"No data at {location}") from None
+            raise ServiceUnavailable(f"Swift cannot tell the size of {location}: {exc}") \
+                from None
+        except _NETWORK_ERRORS as exc:
+            raise ServiceUnavailable(f"Swift is unavailable: {exc}") from None
+        return _object_size(headers)
 
     def delete(self, location: str) -> None:
         container, obj = self.split(location)
@@ -509,6 +538,49 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     if first:
         yield first
     yield from rest
+
+
+class _ObjectReading:
+    """The chunks of an object being read, with the object's whole size as the response
+    headers give it (None if they do not), for ``stored_size``.
+
+    ``unread`` releases the response when it is closed before its first chunk (a
+    download refused after opening it): a generator closed before it started never runs
+    its own clean-up.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], total_size: int | None, *,
+                 unread: Callable[[], None] | None = None) -> None:
+        self._chunks = chunks
+        self._unread = unread
+        self.total_size = total_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        self._unread = None  # started: the chunks' own clean-up releases the response
+        return next(self._chunks)
+
+    def close(self) -> None:
+        unread, self._unread = self._unread, None
+        if unread is not None:
+            unread()
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def _object_size(headers: Mapping[str, str]) -> int | None:
+    """The whole object's size: the total of a Content-Range (``bytes 0-9/1234``), else
+    the Content-Length."""
+    content_range = headers.get("content-range", "")
+    _, slash, total = content_range.rpartition("/")
+    value = total if slash else headers.get("content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _guarded(body: Any, pool: _ConnectionPool, conn: _Connection) -> Iterator[bytes]:

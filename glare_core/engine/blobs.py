@@ -53,6 +53,8 @@ from glare_core.engine.service import ArtifactService
 from glare_core.errors import (
     ArtifactNotFound,
     BadRequest,
+    BlobDataDamaged,
+    BlobNotFound,
     Conflict,
     Forbidden,
     GlareError,
@@ -107,8 +109,9 @@ class Download:
     blob: dict[str, Any]
     redirect: str | None
     open: Callable[[int, int | None], Iterable[bytes]] | None = None
-    #: Whether the store holds the data (for answers that send none: HEAD, empty blobs).
-    exists: Callable[[], bool] | None = None
+    #: Raises unless the store holds the data with its recorded size (for answers that
+    #: send none: HEAD, empty blobs, unsatisfiable ranges).
+    check_stored: Callable[[], None] | None = None
 
     @property
     def size(self) -> int | None:
@@ -270,28 +273,32 @@ class BlobService:
                     blob_key, saving, quota_project)
             else:
                 limit, why, reserve = allowance.limit, allowance.why, None
-            beat = functools.partial(data_api.touch_blob, artifact_id, field_name, blob_key)
+            beat = functools.partial(self._beat, data_api, artifact_id, spec, blob_key,
+                                     location)
+            # The heartbeat runs until the blob is active: waiting for the lock to finish
+            # must not make a live upload look dead.
             with Heartbeat(beat, self.settings.heartbeat_every):
                 stored, checksums = self._stream(
                     context, artifact_type, record, spec, blob_key, body, store, location,
                     limit=limit, why=why, content_length=content_length, changes=changes,
                     reserved=reserved, reserve=reserve,
                 )
-            # Field values the upload hooks derived from the data (e.g. a package
-            # manifest), validated before anything is committed.
-            field_changes = self.service.coerce_hook_changes(artifact_type, changes)
-            with self.service.locker.hold(lock_key, wait=FINISH_LOCK_WAIT):
-                self._check_still_ours(data_api, artifact_id, spec, blob_key, location)
-                data_api.set_blob(artifact_id, field_name, blob_key, {
-                    "status": "active", "external": False, "size": stored,
-                    "content_type": content_type, "location": location, "previous": None,
-                    **checksums,
-                })
-                if field_changes:
-                    current = data_api.get(artifact_id)
-                    data_api.update(artifact_id, {**field_changes, "updated_at": utcnow()},
-                                    revision=current["revision"])
-                saved = self.service.find(artifact_id, artifact_type)
+                # Field values the upload hooks derived from the data (e.g. a package
+                # manifest), validated before anything is committed.
+                field_changes = self.service.coerce_hook_changes(artifact_type, changes)
+                with self.service.locker.hold(lock_key, wait=FINISH_LOCK_WAIT):
+                    self._check_still_ours(data_api, artifact_id, spec, blob_key, location)
+                    data_api.set_blob(artifact_id, field_name, blob_key, {
+                        "status": "active", "external": False, "size": stored,
+                        "content_type": content_type, "location": location,
+                        "previous": None, **checksums,
+                    })
+                    if field_changes:
+                        current = data_api.get(artifact_id)
+                        data_api.update(artifact_id,
+                                        {**field_changes, "updated_at": utcnow()},
+                                        revision=current["revision"])
+                    saved = self.service.find(artifact_id, artifact_type)
         except BaseException as exc:
             outcome = self._roll_back(type_name, data_api, artifact_id, spec, blob_key,
                                       location, previous, exc)
@@ -401,14 +408,34 @@ class BlobService:
         self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
         location: str,
     ) -> dict[str, Any]:
-        """The artifact's record, if the blob is still this upload's (else 404 or 409)."""
+        """The artifact's record, if the blob is still this upload's and the upload was
+        never taken for dead (else 404 or 409)."""
         record = data_api.get(artifact_id)
         if record is None or record["status"] == "deleted":
             raise ArtifactNotFound("The artifact was deleted during the upload")
         current = blob_at(record, spec, blob_key)
         if current is None or current.get("location") != location:
             raise Conflict("The blob was changed by another request during the upload")
+        if self._is_abandoned(current):
+            # Readers have been shown the blob it replaces, as its recovery will leave
+            # it: a dead upload stays dead (read_view).
+            raise Conflict("This upload was silent for longer than upload_stale_after and "
+                           "was taken for dead; upload again")
         return record
+
+    def _beat(self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
+              location: str) -> None:
+        """The heartbeat of the upload writing to ``location``: mark its record fresh,
+        unless the blob is no longer its own or it was already taken for dead (a server
+        that froze for ``stale_after``): reviving it would take back from readers the
+        previous blob they were shown (read_view); the upload then fails as it ends."""
+        record = data_api.get(artifact_id)
+        current = blob_at(record, spec, blob_key) if record is not None else None
+        if current is None or current.get("location") != location:
+            return
+        if self._is_abandoned(current):
+            return
+        data_api.touch_blob(artifact_id, spec.name, blob_key)
 
     def _grow_reservation(
         self, artifact_type: ArtifactType, data_api: Any, artifact_id: str, spec: FieldSpec,
@@ -446,6 +473,50 @@ class BlobService:
         if abandoned:
             self.garbage.add(abandoned, "abandoned upload")
         return current.get("previous"), abandoned
+
+    # ---- reads of uploads that died ------------------------------------------------
+
+    def read_view(self, artifact_type: ArtifactType, record: dict[str, Any]) -> dict[str, Any]:
+        """``record`` as readers see it: a blob or folder entry whose upload died with its
+        server (``saving``, silent for ``stale_after``) shows the blob that upload was
+        replacing, or no blob if there was none, exactly as its recovery will leave it.
+
+        Reads only present this; they never recover. A GET (of an artifact, a list page,
+        a blob) stays a read: it takes no lock, so it never waits for a writer or delays
+        one, it writes nothing to the database nor deletes store data (a list page could
+        otherwise hold dozens of recoveries, and anonymous readers could trigger them), and
+        it answers the same in every process, since the view depends only on the record
+        and the clock (servers' clocks must agree to well within ``stale_after``). The
+        next write to the artifact, or the scrubber, recovers for real and changes nothing
+        a reader saw. This holds because a dead upload stays dead: a live one's heartbeat
+        (which runs until its blob is active) keeps it fresh, a heartbeat never revives a
+        stale record, and an upload found stale as it finishes fails (``_beat``,
+        ``_check_still_ours``). The revision counts the recoveries to
+        come (each one bumps it once), so the artifact's ETag names what is shown: it
+        differs from the ``saving`` view's, and it is the one the recovered record has.
+        """
+        if not self.service.has_saving_blobs(artifact_type, record):
+            return record
+        view, recoveries = dict(record), 0
+        for name, spec in artifact_type.blob_fields.items():
+            value = record.get(name)
+            if spec.kind == "Folder":
+                folder = {}
+                for key, blob in (value or {}).items():
+                    if blob and self._still_abandoned(blob):
+                        recoveries += 1
+                        if blob.get("previous") is None:
+                            continue
+                        blob = blob["previous"]
+                    folder[key] = blob
+                view[name] = folder
+            elif value and self._still_abandoned(value):
+                recoveries += 1
+                view[name] = value.get("previous")
+        if not recoveries:
+            return record
+        view["revision"] = record["revision"] + recoveries
+        return view
 
     def _still_abandoned(self, blob: Mapping[str, Any]) -> bool:
         return blob.get("status") == "saving" and self._is_abandoned(blob)
@@ -622,6 +693,7 @@ class BlobService:
         if record["status"] == "deleted":
             raise Forbidden("A deleted artifact cannot be downloaded")
         spec = resolve_target(artifact_type, field_name, blob_key)
+        record = self.read_view(artifact_type, record)
         blob = blob_at(record, spec, blob_key)
         if blob is None:
             raise NotFound("No data was uploaded here")
@@ -633,12 +705,19 @@ class BlobService:
             return Download(artifact_type, record, field_name, blob_key, blob, blob["url"])
         location = blob["location"]
         store = self.stores.for_location(location)
+        where = f"{type_name} {artifact_id}, field {field_name}" + (
+            f", key {blob_key!r}" if blob_key is not None else "")
 
         def open_range(offset: int, length: int | None) -> Iterable[bytes]:
             lease = self._lease_for_reading(store, location, artifact_type, record, spec,
                                             blob_key)
             try:
                 data = store.read(location, offset=offset, length=length)
+                try:
+                    self._check_stored_size(store, blob, where, data)
+                except BaseException:
+                    _close(data)
+                    raise
                 if self.settings.verify_on_read and offset == 0 and length is None:
                     data = _verified(data, blob)
                 try:
@@ -663,7 +742,31 @@ class BlobService:
                                 on_close=lambda: self._done_reading(location, lease))
 
         return Download(artifact_type, record, field_name, blob_key, blob, None, open_range,
-                        functools.partial(store.exists, location))
+                        functools.partial(self._check_stored_size, store, blob, where))
+
+    def _check_stored_size(self, store: BlobStore, blob: Mapping[str, Any], where: str,
+                           reading: Iterable[bytes] | None = None) -> None:
+        """Before a download answers: the store must hold the blob's data (BlobNotFound,
+        404) with the size recorded at upload, as far as the store can tell cheaply
+        (``stored_size``; ``reading`` is the opened data, whose own size is checked).
+
+        Data cut short or grown outside Glare (a truncated file, an object overwritten)
+        would otherwise go out under the recorded Content-Length and the connection be
+        cut midway, or be silently wrong. It is answered like data missing from the
+        store: the client cannot get the blob from here, and retrying will not change
+        that (no 5xx); the operator gets an error line naming the blob.
+        """
+        location = blob["location"]
+        size = store.stored_size(location, reading)
+        if size is None:
+            if reading is None and not store.exists(location):
+                raise BlobNotFound(f"No data at {location}")
+            return
+        expected = blob.get("size")
+        if expected is not None and size != expected:
+            log.error("blob data of %s at %s holds %d bytes where %d were recorded at "
+                      "upload: not sent", where, location, size, expected)
+            raise BlobDataDamaged()
 
     def _lease_for_reading(
         self, store: BlobStore, location: str, artifact_type: ArtifactType, record: dict,
@@ -679,7 +782,7 @@ class BlobService:
         current = self.service.find(record["id"], artifact_type)
         current_blob = None
         if current is not None and current["status"] != "deleted":
-            current_blob = blob_at(current, spec, blob_key)
+            current_blob = blob_at(self.read_view(artifact_type, current), spec, blob_key)
         if current_blob is None or current_blob.get("location") != location:
             self.readers.give_back(lease)
             raise Conflict("The blob was replaced or deleted as its download started; retry")
@@ -873,6 +976,13 @@ def _hook_errors_as_400(chunks: Iterable[bytes]) -> Iterator[bytes]:
         if type(exc).__module__.startswith(("werkzeug", "gunicorn")):
             raise  # the client went away: not the hook's doing
         raise BadRequest(f"The blob data was refused: {exc}") from None
+
+
+def _close(data: Iterable[bytes]) -> None:
+    """Close data a store opened for reading (an open file, a Swift response)."""
+    close = getattr(data, "close", None)
+    if close is not None:
+        close()
 
 
 def _verified(data: Iterable[bytes], blob: Mapping[str, Any]) -> Iterator[bytes]:

@@ -93,6 +93,9 @@ class ArtifactService:
         # Set by the blob service: under the artifact's lock, undoes the uploads of an
         # artifact that died with their server; returns how many it undid.
         self.upload_recovery: Callable[[ArtifactType, Mapping[str, Any]], int] | None = None
+        # Set by the blob service: an artifact as readers see it (the blobs of uploads that
+        # died with their server shown as their recovery will leave them).
+        self.read_view: Callable[[ArtifactType, dict[str, Any]], dict[str, Any]] | None = None
 
     # ---- reads ----------------------------------------------------------------------
 
@@ -125,7 +128,11 @@ class ArtifactService:
             latest=parsed.latest,
         )
         result = self.run_list(query)
-        return ListPage(artifact_type, result.artifacts, result.total, parsed.limit)
+        # Blob fields are neither filterable nor sortable, and an upload leaves the
+        # artifact's updated_at alone: what read_view changes never moves an artifact
+        # in or out of a page, or within one.
+        artifacts = [self.as_read(record) for record in result.artifacts]
+        return ListPage(artifact_type, artifacts, result.total, parsed.limit)
 
     def get(
         self, context: RequestContext, type_name: str, artifact_id: str
@@ -136,7 +143,16 @@ class ArtifactService:
         see_all = self.policy.check("artifact:get_any_artifact", {}, context)
         record = self.find(artifact_id, artifact_type)
         access.require_visible(context, record, see_all=see_all)
-        return artifact_type, record  # type: ignore[return-value]
+        assert record is not None
+        return artifact_type, self.as_read(record)
+
+    def as_read(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``record`` as a reader sees it: uploads that died with their server show the
+        blob they were replacing (``read_view``)."""
+        artifact_type = self.registry.get(record["type_name"])
+        if self.read_view is None or artifact_type is None:
+            return record
+        return self.read_view(artifact_type, record)
 
     def find(self, artifact_id: str, artifact_type: Any = None) -> dict[str, Any] | None:
         """The record with this id, of the given type (None or ``all``: any type)."""

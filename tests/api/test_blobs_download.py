@@ -9,6 +9,7 @@ Every test runs with the ``file`` store and with the ``database`` store (§31 #1
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from typing import Any
 
@@ -188,6 +189,55 @@ def test_head_of_an_empty_blob_whose_data_is_missing_is_404(user1, glare_app):
     glare_app.extensions["glare"].stores.for_location(location).delete(location)
     assert user1.request("HEAD", url(art["id"], "blob")).status_code == 404
     assert_error(user1.get(url(art["id"], "blob")), 404)
+
+
+def rewrite_stored_data(app: Any, artifact_id: str, data: bytes) -> str:
+    """Replace behind Glare's back the bytes stored for the artifact's ``blob`` (the file
+    rewritten in place and cut or grown, the database rows replaced); return its location."""
+    record = app.extensions["glare"].service.data_apis[SAMPLE].get(artifact_id)
+    location = record["blob"]["location"]
+    store = app.extensions["glare"].stores.for_location(location)
+    if hasattr(store, "path_of"):
+        with store.path_of(location).open("r+b") as file:
+            file.write(data)
+            file.truncate()
+    else:
+        store.delete(location)
+        store.write(location, [data])
+    return location
+
+
+@pytest.mark.parametrize("data", [DATA27[:10], DATA27 + b"grown"], ids=["truncated", "grown"])
+def test_data_of_another_size_than_recorded_is_not_sent(user1, glare_app, blob27, data,
+                                                        caplog):
+    """Data cut short or grown outside Glare was sent under the recorded Content-Length
+    (the connection then cut, or the wrong bytes sent). Every download of it, ranges and
+    HEAD included, is now a 404 error envelope like data missing from the store, and
+    each logs an error naming the artifact, the field and the location."""
+    location = rewrite_stored_data(glare_app, blob27["id"], data)
+    requests = [{}, {"Range": "bytes=0-3"}, {"Range": "bytes=20-"}, {"Range": "bytes=27-"},
+                {"If-Range": etag_of(DATA27), "Range": "bytes=1-2"}]
+    with caplog.at_level(logging.ERROR, logger="glare_core.engine.blobs"):
+        for headers in requests:
+            response = user1.get(url(blob27["id"], "blob"), headers=headers)
+            body = assert_error(response, 404, "NotFound")
+            assert "damaged" in body["error"]["message"]
+            assert location.split(":", 1)[1] not in response.get_data(as_text=True)
+        head = user1.request("HEAD", url(blob27["id"], "blob"))
+        assert head.status_code == 404 and head.mimetype == "application/json"
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(logged) == len(requests) + 1
+    for message in logged:
+        assert blob27["id"] in message and "field blob" in message and location in message
+        assert f"holds {len(data)} bytes where 27 were recorded" in message
+
+
+def test_an_empty_blob_whose_data_grew_is_not_sent(user1, glare_app):
+    art = user1.create(SAMPLE, name="empty-grown")
+    upload_ok(user1, art["id"], "blob", b"")
+    rewrite_stored_data(glare_app, art["id"], b"junk")
+    assert user1.request("HEAD", url(art["id"], "blob")).status_code == 404
+    assert_error(user1.get(url(art["id"], "blob")), 404, "NotFound")
 
 
 def test_download_from_missing_artifact_is_404(user1):

@@ -9,6 +9,7 @@
   blob write (upload, location, blob delete), update, status change or delete of its
   artifact; when it comes back it fails with 409 (404 if its artifact was deleted) and
   undoes nothing of what replaced it.
+- Until then, reads show it as it will be undone: the blob it was replacing, or none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from glare_core.engine.blobs import BlobSettings
+from glare_core.testing import replace_op
 from tests.api.helpers import assert_error, stored, url
 from tests.api.test_blobs_upload import data_id, put_streamed
 from tests.api.test_quotas import set_quotas
@@ -203,6 +205,9 @@ def test_a_paused_upload_stays_alive_and_keeps_its_blob(user1, glare_app, monkey
         upload = hold_upload(pool, user1, art["id"], "blob", body)
         time.sleep(1.5)  # no data for more than twice the stale time
         assert_error(put_streamed(user1, art["id"], "blob", b"t" * 10), 409)
+        # Readers see it in progress too: never the blob as if the upload had died.
+        assert user1.show(SAMPLE, art["id"])["blob"]["status"] == "saving"
+        assert_error(user1.get(url(art["id"], "blob")), 409)
         body.release.set()
         response = upload.result()
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -236,17 +241,91 @@ def test_an_upload_taken_for_dead_does_not_undo_the_one_that_replaced_it(
     assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], "blob"))}
 
 
+def test_reads_show_what_uploads_that_died_were_replacing(user1, glare_app, monkeypatch,
+                                                          store_name):
+    """Once uploads look dead (no heartbeat for ``stale_after``), every read shows at once,
+    without writing anything, the state their recovery will leave: a re-upload shows the
+    blob it replaces (GET, list, download, HEAD), a first upload into a folder shows no
+    entry (its download is the 404 of an entry never uploaded). The artifact's ETag
+    changes with what it shows, and is the one the recovered artifact has. The uploads,
+    when they come back, fail (409): a dead upload stays dead."""
+    blobs = glare_app.extensions["glare"].blobs
+    data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+    art = user1.create(SAMPLE, name="dead-reads")
+    assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
+    before = user1.show(SAMPLE, art["id"])
+    # No heartbeat; a long stale time while the uploads start, then a short one.
+    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=600))
+    monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)
+    reupload, first = HeldBody(b"x" * 300, b"x" * 300), HeldBody(b"n" * 300, b"n" * 10)
+    with ThreadPoolExecutor(2) as pool:
+        reuploading = hold_upload(pool, user1, art["id"], "blob", reupload)
+        uploading = hold_upload(pool, user1, art["id"], f"{FOLDER}/new", first)
+        live = user1.get(url(art["id"]))
+        assert live.get_json()["blob"]["status"] == "saving"
+        assert live.get_json()[FOLDER]["new"]["status"] == "saving"
+        assert_error(user1.get(url(art["id"], "blob")), 409)
+        raw = data_api.get(art["id"])
+        monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
+        time.sleep(0.6)
+
+        shown = user1.get(url(art["id"]))
+        assert shown.get_json() == before
+        assert shown.headers["ETag"] != live.headers["ETag"]
+        assert user1.get(url(art["id"]), headers={"If-None-Match": live.headers["ETag"]}
+                         ).status_code == 200
+        listed = user1.list(SAMPLE, "name=dead-reads")["artifacts"]
+        assert listed == [before]
+        download = user1.get(url(art["id"], "blob"))
+        assert download.status_code == 200, download.get_data(as_text=True)
+        assert download.data == b"o" * 100
+        assert download.headers["ETag"] == f'"{before["blob"]["sha256"]}"'
+        head = user1.request("HEAD", url(art["id"], "blob"))
+        assert (head.status_code, head.headers["Content-Length"]) == (200, "100")
+        never = assert_error(user1.get(url(art["id"], f"{FOLDER}/never")), 404)
+        assert assert_error(user1.get(url(art["id"], f"{FOLDER}/new")), 404) == never
+        # Nothing was written: the records are still the dead uploads'.
+        assert data_api.get(art["id"]) == raw
+
+        reupload.release.set()
+        first.release.set()
+        assert_error(reuploading.result(), 409)
+        assert_error(uploading.result(), 409)
+    after = user1.get(url(art["id"]))
+    assert after.get_json() == before
+    assert after.headers["ETag"] == shown.headers["ETag"]
+    assert stored(glare_app) == {(store_name, data_id(glare_app, art["id"], "blob"))}
+
+
+def test_the_etag_shown_for_an_upload_that_died_is_the_recovered_artifacts(
+        user1, glare_app, monkeypatch):
+    """A PATCH with If-Match of the ETag a reader got while an upload looked dead goes
+    through: the write recovers first, and the recovered artifact has that ETag."""
+    art = user1.create(SAMPLE, name="dead-if-match")
+    assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
+    with ThreadPoolExecutor(1) as pool:
+        upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, art["id"])
+        etag = user1.get(url(art["id"])).headers["ETag"]
+        response = user1.patch(url(art["id"]), [replace_op("/description", "d")],
+                               headers={"If-Match": etag})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.get_json()["blob"]["size"] == 100
+        body.release.set()
+        assert_error(upload.result(), 409)
+
+
 def hold_dead_upload(pool: ThreadPoolExecutor, user1: Any, glare_app: Any, monkeypatch: Any,
                      artifact_id: str, path: str = "blob",
                      body: HeldBody | None = None) -> tuple[Future, HeldBody]:
     """An upload to ``path`` whose server looks dead: no heartbeat, stale after 0.3 s."""
     blobs = glare_app.extensions["glare"].blobs
     data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
-    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
+    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=600))
     monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)
     body = body or HeldBody(b"x" * 300, b"x" * 300)
     upload = hold_upload(pool, user1, artifact_id, path, body)
     assert user1.get(url(artifact_id, path)).status_code == 409  # saving
+    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
     time.sleep(0.5)
     return upload, body
 
@@ -308,7 +387,9 @@ def test_an_upload_past_the_quota_undoes_the_projects_uploads_that_died(
         # 600 bytes read, so it holds 900 of the project's 1000
         upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, dead_art["id"],
                                         "blob", HeldBody(b"a" * 600, b"a" * 100))
-        assert user1.show(SAMPLE, dead_art["id"])["blob"]["size"] == 900
+        data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+        assert data_api.get(dead_art["id"])["blob"]["size"] == 900
+        assert user1.show(SAMPLE, dead_art["id"])["blob"] is None  # as its recovery leaves it
         response = put_streamed(user1, live_art["id"], "blob", b"b" * 500,
                                 content_length=500 if sized else None)
         assert response.status_code == 200, response.get_data(as_text=True)

@@ -99,6 +99,23 @@ def test_delete_removes_data_and_is_idempotent(store, size):
     assert leftovers(store) == []
 
 
+@pytest.mark.parametrize("size", [0, 1000, 3 * SEGMENT + 7])
+def test_stored_size_is_what_a_read_sends(store, size):
+    """BLOB_STORE_API_VERSION 1.3: the size downloads check against the recorded one,
+    asked alone (HEAD) or of an opened read (whole, or a range: the whole size still)."""
+    location = new_location(store)
+    store.write(location, chunks_of(os.urandom(size)), size=None)
+    assert store.stored_size(location) == size
+    for offset, length in ((0, None), (size // 2, 1 if size else None)):
+        reading = store.read(location, offset=offset, length=length)
+        try:
+            assert store.stored_size(location, reading) == size
+        finally:
+            reading.close()  # closed before its first chunk: nothing may stay open
+    with pytest.raises(BlobNotFound):
+        store.stored_size(new_location(store))
+
+
 def test_reading_unknown_location_is_not_found(store):
     with pytest.raises(BlobNotFound):
         read_all(store, new_location(store))

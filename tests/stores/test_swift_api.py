@@ -9,6 +9,7 @@ import os
 import pytest
 
 from glare_core.app import create_app
+from glare_core.blobs.swift import SwiftStore
 from glare_core.engine.scrubber import scrub
 from glare_core.testing import GlareClient
 from tests.conftest import SAMPLE, SAMPLE_URL
@@ -202,3 +203,24 @@ class TestSwiftComputesMd5:
         download = user1.get(f"/artifacts/images/{artifact['id']}/image")
         assert download.data == data
         assert download.headers["Content-MD5"] == hashlib.md5(data).hexdigest()
+
+
+@pytest.mark.parametrize("stored", [b"short", b"x" * 100], ids=["shorter", "longer"])
+def test_an_object_overwritten_outside_glare_is_not_sent(user1, glare_app, swift_server,
+                                                         stored):
+    """An object overwritten with data of another size (here straight through
+    swiftclient) was sent short under the recorded Content-Length: now a 404 error
+    envelope, for a GET, a range (even one the object still holds) and a HEAD."""
+    artifact = user1.create(SAMPLE, name="swift-damaged")
+    assert upload(user1, artifact["id"], "blob", b"0123456789" * 3).status_code == 200
+    record = glare_app.extensions["glare"].service.data_apis[SAMPLE].get(artifact["id"])
+    container, obj = SwiftStore.split(record["blob"]["location"])
+    swift_server.connection().put_object(container, obj, stored)
+    blob_url = f"{SAMPLE_URL}/{artifact['id']}/blob"
+    for headers in ({}, {"Range": "bytes=0-2"}, {"Range": "bytes=10-"}):
+        response = user1.get(blob_url, headers=headers)
+        assert response.status_code == 404, response.get_data(as_text=True)
+        assert response.get_json()["error"]["type"] == "NotFound"
+        assert "damaged" in response.get_json()["error"]["message"]
+    head = user1.request("HEAD", blob_url)
+    assert head.status_code == 404 and head.mimetype == "application/json"

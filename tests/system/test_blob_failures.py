@@ -166,9 +166,9 @@ def test_server_killed_mid_upload_then_recovered(store_server, start_server, fra
     stale = {**server.env, "GLARE_UPLOAD_STALE_AFTER": "1"}
     again = start_server(server.data_dir, env=stale)
     api = Api(again.url)
-    assert api.show(a["id"])["blob"]["status"] == "saving"  # never active with part data
-    assert holdings() != before
     time.sleep(1.5)
+    assert api.show(a["id"])["blob"] == a["blob"]  # never active with part data
+    assert holdings() != before
     if recovery == "scrub":
         glare_manage(server.data_dir, stale, "scrub")
         assert_unharmed(api, a, b, first, other, before, holdings)
@@ -179,6 +179,110 @@ def test_server_killed_mid_upload_then_recovered(store_server, start_server, fra
     assert api.download(a["id"], "blob") == replacement
     assert api.show(b["id"]) == b and api.download(b["id"], "blob") == other
     assert len(holdings()) == len(before)  # a's new blob and b's: no fragment, no v1
+
+
+def test_reads_show_the_previous_blob_once_a_killed_upload_is_stale(store_server,
+                                                                    start_server):
+    """kill -9 of the server while two uploads run: a re-upload of A's blob and a first
+    upload of C's. A server restarted with the default stale time shows them ``saving``
+    (downloads 409). Restarted with a stale time of 1 s, once they are stale, and with no
+    write in between (their fragments are still stored), reads show what their recovery
+    will leave: A's previous blob (GET, list, download, HEAD) and no blob for C (the
+    download is the 404 of a blob never uploaded). The scrubber then changes nothing a
+    reader sees, the ETag included, and removes the fragments."""
+    first_server, _, holdings = store_server
+    first_server.stop()  # its client timeout is too short to wait for the first segment
+    env = {**first_server.env, "GLARE_CLIENT_TIMEOUT": "60"}
+    server = start_server(first_server.data_dir, env=env)
+    api = Api(server.url)
+    a, b, first, other = prepare(api)
+    c = api.create(name="first-upload")
+    before = holdings()
+    killed = threading.Event()
+
+    def hold_at_6_mib(sent: int) -> None:
+        # Past the Swift store's 4 MiB peek at bodies it cannot size (the sample type's
+        # upload hook hides the size), so that it stores segments.
+        if sent >= 6 * MIB:
+            killed.wait(60)
+
+    def upload(artifact_id: str, content_length: int | None) -> None:
+        with contextlib.suppress(OSError):
+            raw_upload(server.url, f"{SAMPLE}/{artifact_id}/blob", pattern_chunks(9 * MIB),
+                       content_length=content_length, on_chunk=hold_at_6_mib)
+
+    uploads = [threading.Thread(target=upload, args=(a["id"], 9 * MIB)),
+               threading.Thread(target=upload, args=(c["id"], None))]
+    for thread in uploads:
+        thread.start()
+    try:
+        wait_for(lambda: holdings() != before and all(
+            (api.show(art["id"])["blob"] or {}).get("status") == "saving" for art in (a, c)),
+            what="both uploads to be under way and to store some data")
+        server.kill()
+    finally:
+        killed.set()
+        for thread in uploads:
+            thread.join(60)
+
+    def blob_url(artifact: dict, field: str = "blob") -> str:
+        return f"{api.url}{SAMPLE}/{artifact['id']}/{field}"
+
+    restarted = start_server(server.data_dir, env=env)
+    api = Api(restarted.url)
+    for artifact in (a, c):
+        assert api.show(artifact["id"])["blob"]["status"] == "saving"
+        assert api.session.get(blob_url(artifact), timeout=30).status_code == 409
+    restarted.stop()
+
+    stale = {**env, "GLARE_UPLOAD_STALE_AFTER": "1"}
+    server = start_server(server.data_dir, env=stale)
+    api = Api(server.url)
+    time.sleep(1.5)
+    shown = api.session.get(f"{api.url}{SAMPLE}/{a['id']}", timeout=30)
+    assert shown.json() == a
+    listed = api.session.get(f"{api.url}{SAMPLE}?name=target", timeout=30).json()
+    assert listed["artifacts"] == [a]
+    assert api.download(a["id"], "blob") == first
+    head = api.session.head(blob_url(a), timeout=30)
+    assert (head.status_code, head.headers["Content-Length"]) == (200, str(len(first)))
+    assert api.show(c["id"]) == c and c["blob"] is None
+    missing = api.session.get(blob_url(c), timeout=30)
+    never = api.session.get(blob_url(c, "small_blob"), timeout=30)
+    assert (missing.status_code, missing.json()["error"]) == (404, never.json()["error"])
+    assert holdings() != before  # nothing was recovered: the fragments are still there
+
+    glare_manage(server.data_dir, stale, "scrub")
+    recovered = api.session.get(f"{api.url}{SAMPLE}/{a['id']}", timeout=30)
+    assert recovered.json() == a and recovered.headers["ETag"] == shown.headers["ETag"]
+    assert api.show(c["id"]) == c
+    assert_unharmed(api, a, b, first, other, before, holdings)
+
+
+def test_a_blob_file_cut_short_or_grown_on_disk_is_an_error_not_a_cut_connection(
+        start_server, tmp_path):
+    """Under the real server (sendfile sends the file): a blob file truncated or grown
+    outside Glare was sent with the recorded Content-Length, and the connection cut
+    midway; now a 404 error envelope, and an error line in the server's log."""
+    server = start_server(tmp_path / "data")
+    api = Api(server.url)
+    art = api.create(name="cut-on-disk")
+    data = os.urandom(3 * MIB)
+    assert api.upload(art["id"], "blob", data).status_code == 200
+    (path,) = files_under(tmp_path / "data" / "blobs")
+    for size in (MIB, 4 * MIB):
+        with path.open("r+b") as file:
+            file.truncate(size)
+        for headers in ({}, {"Range": "bytes=0-99"}):
+            response = api.session.get(f"{server.url}{SAMPLE}/{art['id']}/blob",
+                                       headers=headers, timeout=30)
+            assert response.status_code == 404, response.headers
+            assert response.headers["Content-Type"].startswith("application/json")
+            assert "damaged" in response.json()["error"]["message"]
+    log = server.log_path.read_text()
+    assert f"holds {MIB} bytes where {3 * MIB} were recorded" in log
+    assert f"holds {4 * MIB} bytes where {3 * MIB} were recorded" in log
+    assert art["id"] in log and path.name in log
 
 
 def test_size_limit_crossed_mid_stream(store_server):
