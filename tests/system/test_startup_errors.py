@@ -5,7 +5,6 @@ traceback; and the server says, as it starts, what it serves with."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.system.conftest import GLARE_API, MEMBER, free_port
+from tests.system.conftest import GLARE_API, MEMBER, free_port, raw_get
 
 MANAGE = Path(sys.executable).with_name("glare-manage")
 SCRUBBER = Path(sys.executable).with_name("glare-scrubber")
@@ -144,7 +143,6 @@ def test_repeated_identity_headers_are_refused(start_server, tmp_path: Path) -> 
     admin: every repeated identity header is a 400, sent as the raw lines a client (or a
     proxy adding its own line) writes."""
     server = start_server(tmp_path / "data")
-    host, port = server.url.removeprefix("http://").split(":")
     head = "".join(f"{name}: {value}\r\n" for name, value in MEMBER.items())
     cases = {
         "X-Roles": "X-Roles: admin\r\n",
@@ -155,29 +153,15 @@ def test_repeated_identity_headers_are_refused(start_server, tmp_path: Path) -> 
         "X-Auth-Token": "X-Auth-Token: a\r\nX-Auth-Token: b\r\n",
     }
     for name, extra in cases.items():
-        status, body = _raw_get(host, int(port), f"{SAMPLE}", head + extra)
+        status, body = raw_get(server.url, SAMPLE, head + extra)
         assert status == 400, (name, body)
         assert body["error"]["type"] == "BadRequest"
         assert body["error"]["message"] == (
             f"The identity header {name} is sent more than once: send each identity header "
             "once")
-    status, body = _raw_get(host, int(port), f"{SAMPLE}", head)
+    status, body = raw_get(server.url, SAMPLE, head)
     assert status == 200, body
     # The same caller with one X-Roles line listing both roles is served (as an admin).
     both = {**MEMBER, "X-Roles": "member,admin"}
     assert requests.get(f"{server.url}{SAMPLE}", headers=both, timeout=10).status_code == 200
 
-
-def _raw_get(host: str, port: int, path: str, headers: str) -> tuple[int, dict]:
-    with socket.create_connection((host, port), timeout=10) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}"
-                     "Connection: close\r\n\r\n".encode())
-        stream = sock.makefile("rb")
-        status = int(stream.readline().split()[1])
-        length = None
-        while (line := stream.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value)
-        body = stream.read(length) if length is not None else stream.read()
-    return status, json.loads(body)
