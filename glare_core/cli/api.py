@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app = create_app(overrides, config_file=args.config, origins=OPTIONS)
         # Before any migration: a port in use is reported now, not after them.
-        listener = startup.listen(app.config)
+        listener = None if startup.inherits_sockets() else startup.listen(app.config)
         ensure_schema(app)
         startup.create_folders(app.config)
     except StartupError as exc:
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     app.extensions["glare"].database.dispose()
     print(startup.banner(app), file=sys.stderr, flush=True)
     options = gunicorn_options(app.config)
-    # gunicorn serves the socket bound above (it takes the descriptor over).
-    options["bind"] = f"fd://{listener.detach()}"
+    if listener is not None:  # gunicorn serves the socket bound above (and closes it)
+        options["bind"] = f"fd://{listener.detach()}"
     GlareServer(app, options).run()
     return 0
 

@@ -4,12 +4,14 @@ what it is about to serve.
 The port is bound first, before any migration runs: a port in use (or not allowed, or an
 address the host does not have) is reported at once, in one line, where gunicorn would
 retry for five seconds after the migrations and then exit. gunicorn is handed the bound
-socket (``fd://N``), so no other process can take the port in between.
+socket (``fd://N``), so no other process can take the port in between (unless it is
+handed sockets already: ``inherits_sockets``).
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +29,13 @@ _BIND_ERRORS = {
     errno.EACCES: "permission denied (ports below 1024 need privileges)",
     errno.EADDRNOTAVAIL: "this host has no such address",
 }
+
+
+def inherits_sockets(environ: Mapping[str, str] = os.environ) -> bool:
+    """True when gunicorn will serve sockets it is handed: systemd socket activation
+    (``LISTEN_FDS``), or the new master of a ``USR2`` upgrade (``GUNICORN_FD``), whose
+    port the old master still holds. Binding again would fail; gunicorn takes those."""
+    return "LISTEN_FDS" in environ or "GUNICORN_FD" in environ
 
 
 def listen(config: Mapping[str, Any]) -> socket.socket:

@@ -156,3 +156,13 @@ def test_scrubber_removes_delayed_deletes(start_server, tmp_path):
     assert requests.get(f"{url}/{keep['id']}", headers=MEMBER, timeout=10).json()[
         "status"] == "drafted"
     assert [p for p in blobs.rglob("*") if p.is_file()] == []
+
+
+def test_reading_a_postgresql_database_creates_no_folder(postgres_schema, tmp_path):
+    """With the database elsewhere, a command that only reads needs no data folder and
+    creates none; the migrated schema is reported."""
+    folder = tmp_path / "never-made"
+    printed = run("db", "current", "--data-dir", str(folder),
+                  env={"GLARE_DATABASE_URL": postgres_schema})
+    assert "glare_core: database ['0003'], latest ['0003'] (up to date)" in printed
+    assert not folder.exists()
