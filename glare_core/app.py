@@ -31,8 +31,8 @@ from glare_core.api.unread_body import CloseAfterUnreadBody
 from glare_core.auth.keystone import wrap_with_auth_token
 from glare_core.auth.policy import Policy, load_policy_file
 from glare_core.blobs.registry import StoreRegistry
-from glare_core.config import load_settings
-from glare_core.data.database import Database
+from glare_core.config import ORIGINS_KEY, load_settings
+from glare_core.data.database import Database, UnusableDatabaseURL
 from glare_core.data.migrations import migrate, migrations_directory
 from glare_core.data.sql.garbage import GarbageQueue
 from glare_core.data.sql.locks import lock_store
@@ -46,6 +46,7 @@ from glare_core.engine.locking import Locker
 from glare_core.engine.quotas import QuotaService, QuotaSettings, Usage
 from glare_core.engine.service import ArtifactService, EngineSettings
 from glare_core.errors import StartupError
+from glare_core.folders import check_folder
 from glare_core.plugins.manager import make_plugin_manager
 from glare_core.state import EXTENSION_KEY, GlareState
 from glare_core.types.jsonschema import type_schema
@@ -71,24 +72,31 @@ def create_app(
     config_file: str | os.PathLike[str] | None = None,
     plugins: Iterable[Any] = (),
     autoload: bool | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> Flask:
-    """Build a Glare application.
+    """Build a Glare application. It creates no folder (see ``glare_core.folders``).
 
     :param config: settings that win over every other source (``GLARE_*`` keys).
     :param config_file: a TOML config file (default: ``$GLARE_CONFIG_FILE``).
     :param plugins: plugin objects to register in addition to the entry points.
     :param autoload: override ``GLARE_PLUGINS_AUTOLOAD`` (False in most tests).
+    :param origins: how errors name the ``config`` keys (``{"GLARE_PORT": "--port"}``).
     """
-    settings = load_settings(config_file, overrides=config)
+    settings = load_settings(config_file, overrides=config, origins=origins)
     # The only static files are the Swagger UI's (from the swagger-ui-bundle package).
     app = GlareFlask("glare_core", static_folder=str(swagger_ui_bundle.swagger_ui_path),
                      static_url_path=SWAGGER_UI_ASSETS_URL)
     app.config.update(OPENAPI_SETTINGS)
     app.config.update(settings)
+    app.config[ORIGINS_KEY] = settings.origins
     logging.getLogger("glare").setLevel(settings["GLARE_LOG_LEVEL"].upper())
-    Path(settings["GLARE_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    for folder in ("GLARE_DATA_DIR", "GLARE_BLOB_DIR"):
+        check_folder(Path(settings[folder]), settings.origin(folder))
 
-    database = Database(settings["GLARE_DATABASE_URL"])
+    try:
+        database = Database(settings["GLARE_DATABASE_URL"])
+    except UnusableDatabaseURL as exc:
+        raise StartupError(f"{settings.origin('GLARE_DATABASE_URL')}: {exc}") from None
     migrate.init_app(app, database, directory=migrations_directory())
 
     pm, plugin_infos = make_plugin_manager(

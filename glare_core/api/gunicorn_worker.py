@@ -13,7 +13,8 @@ A client that stalls mid-request loses its connection: see ``api/client_timeout.
 A connection that ends is closed on its request's thread, not on the thread that accepts
 new connections: see ``_close_here``.
 ``Expect: 100-continue`` is answered by the app, once it reads the body: see
-``api/expect_continue.py``.
+``api/expect_continue.py``. Repeated identity headers, which WSGI would join into one
+value, are marked for the app to refuse: see ``api/identity_headers.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from gunicorn.workers.gthread import ThreadWorker
 from glare_core.api.client_timeout import SilentClientLogFilter, apply_client_timeout
 from glare_core.api.errors import envelope, is_refused_request
 from glare_core.api.expect_continue import defer_continue
+from glare_core.api.identity_headers import note_repeated
 from glare_core.config import SETTINGS
 
 # What a client matches on (the contract's error types, or the nearest HTTP name).
@@ -130,6 +132,7 @@ class GlareWorker(ThreadWorker):
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         defer_continue(req)  # answered when the app starts reading the body
+        note_repeated(req)  # repeated identity headers: refused by the app
         return super().handle_request(req, conn)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:

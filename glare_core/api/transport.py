@@ -9,6 +9,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, Response, current_app, g, request
 
 from glare_core.api import versions
+from glare_core.api.identity_headers import refuse_repeated
 from glare_core.auth.context import RequestContext, new_request_id
 from glare_core.auth.strategies import STRATEGIES
 from glare_core.errors import BadRequest, MethodNotAllowed, UnsupportedTransferCoding
@@ -79,6 +80,7 @@ def before_request() -> None:
     check_path_encoding()
     check_no_nul()
     check_transfer_coding()
+    refuse_repeated(request.environ)
     endpoint = request.endpoint or ""
     if request.url_rule and (
         (request.method == "HEAD" and endpoint not in HEAD_ENDPOINTS)

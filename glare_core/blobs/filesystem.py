@@ -40,7 +40,8 @@ class FilesystemStore(BlobStore):
         self.root = Path(root)
         self.fsync = fsync
         self.direct_io = direct_io
-        self.root.mkdir(parents=True, exist_ok=True)
+        # The root is made by the first write (glare-api creates it at start): building
+        # an app for a command that only reads creates no folder.
 
     def location_for(self, blob_id: str, *, namespace: str) -> str:
         return f"{self.name}:{namespace}/{blob_id[:2]}/{blob_id}"

@@ -13,7 +13,9 @@ plain object's ETag is the MD5 of its content, which Glare then need not compute
 
 Authentication: tempauth/v1 (``auth_url``, ``user``, ``key``) or Keystone v3 (add
 ``auth_version = "3"``, ``project_name``, ``user_domain_name``, ``project_domain_name``),
-through a keystoneauth session. A connection renews its token shortly before it expires:
+through a keystoneauth session. With Keystone, the storage URL is ``object_storage_url``
+when set (Keystone then only issues the token; its catalog need not list Swift), else the
+catalog's object-store endpoint. A connection renews its token shortly before it expires:
 swiftclient renews one only once Swift has refused it, and cannot then send a streamed
 upload's body a second time, so the upload would fail.
 """
@@ -120,6 +122,12 @@ class _Connection(swift.Connection):
                 timeout=self.timeout)
             self.token_expires = None if lifetime is None else time.monotonic() + lifetime
             return self.url, self.token
+        storage_url = self.os_options.get("object_storage_url")
+        if storage_url:
+            # Only the token comes from Keystone: swiftclient would look the endpoint up
+            # in the catalog first, and fail when the catalog has no object store.
+            self.url, self.token = storage_url, self.session.get_token()
+            return self.url, self.token
         return super().get_auth()
 
     def renew_expiring_token(self) -> None:
@@ -220,7 +228,7 @@ class SwiftStore(BlobStore):
         common = {"insecure": bool(s.get("insecure", False)),
                   "timeout": float(s.get("timeout", 60)), "retries": int(s.get("retries", 2))}
         if self._keystone is not None:
-            # The object-store endpoint comes from the catalog (or object_storage_url).
+            # The object-store endpoint: object_storage_url, else the catalog's.
             os_options = {key: s[key] for key in ("region_name", "endpoint_type",
                                                    "object_storage_url") if s.get(key)}
             return _Connection(session=self._keystone, authurl=s["auth_url"],

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 
 from glare_core.app import create_app
+from glare_core.cli import startup
+from glare_core.config import port_number
 from glare_core.data.migrations import ensure_schema
 from glare_core.errors import StartupError
 
@@ -35,10 +37,24 @@ class GlareServer(BaseApplication):
         return self.application
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a wrong option in one line (argparse prints its whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        return port_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="glare-api", description=__doc__)
+    parser = _Parser(prog="glare-api", description=__doc__)
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to bind (default 9494)")
+    parser.add_argument("--port", type=_port, help="port to bind (default 9494)")
     parser.add_argument("--data-dir", help="folder for the SQLite database and blobs")
     parser.add_argument("--config", help="TOML config file (see etc/glare.toml.sample)")
     parser.add_argument("--workers", type=int, help="worker processes (default 2)")
@@ -46,38 +62,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+#: The settings glare-api's options set, by option (errors about them name the option).
+OPTIONS = {"GLARE_HOST": "--host", "GLARE_PORT": "--port", "GLARE_DATA_DIR": "--data-dir",
+           "GLARE_WORKERS": "--workers", "GLARE_THREADS": "--threads"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    overrides = {
-        key: value
-        for key, value in (
-            ("GLARE_HOST", args.host),
-            ("GLARE_PORT", args.port),
-            ("GLARE_DATA_DIR", args.data_dir),
-            ("GLARE_WORKERS", args.workers),
-            ("GLARE_THREADS", args.threads),
-        )
-        if value is not None
-    }
+    overrides = {key: getattr(args, option[2:].replace("-", "_"))
+                 for key, option in OPTIONS.items()}
+    overrides = {key: value for key, value in overrides.items() if value is not None}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        app = create_app(overrides, config_file=args.config)
+        app = create_app(overrides, config_file=args.config, origins=OPTIONS)
+        # Before any migration: a port in use is reported now, not after them.
+        listener = None if startup.inherits_sockets() else startup.listen(app.config)
         ensure_schema(app)
+        startup.create_folders(app.config)
     except StartupError as exc:
         print(f"glare-api: cannot start: {exc}", file=sys.stderr)
         return 2
     # Forked workers must not share the master's database connections.
     app.extensions["glare"].database.dispose()
-    config = app.config
-    types = ", ".join(app.extensions["glare"].registry) or "none"
-    print(
-        f"glare-api: starting on http://{config['GLARE_HOST']}:{config['GLARE_PORT']} "
-        f"(data: {config['GLARE_DATA_DIR']}, blob store: {config['GLARE_DEFAULT_STORE']}, "
-        f"types: {types})",
-        file=sys.stderr,
-        flush=True,
-    )
-    GlareServer(app, gunicorn_options(config)).run()
+    print(startup.banner(app), file=sys.stderr, flush=True)
+    options = gunicorn_options(app.config)
+    if listener is not None:  # gunicorn serves the socket bound above (and closes it)
+        options["bind"] = f"fd://{listener.detach()}"
+    GlareServer(app, options).run()
     return 0
 
 

@@ -1,14 +1,21 @@
-"""``glare-manage``: operator commands (database migrations, scrubbing, policy, plugins).
+"""``glare-manage``: operator commands (database migrations, scrubbing, policy, plugins,
+the OpenAPI document).
 
 Settings come from ``--config`` / ``GLARE_CONFIG_FILE``, ``--data-dir`` /
-``GLARE_DATA_DIR`` and the other ``GLARE_*`` variables, as for the server.
-``glare-scrubber`` is ``glare-manage scrub`` as a command of its own.
+``GLARE_DATA_DIR`` and the other ``GLARE_*`` variables, as for the server. ``--config``
+and ``--data-dir`` are accepted before or after the subcommand (``glare-manage db current
+--data-dir D``). ``glare-scrubber`` is ``glare-manage scrub`` as a command of its own.
+
+The commands are a plain click group: the app is built only by a command that needs it
+(``--help`` builds none and creates nothing), and Flask's own command-line options and
+commands (``--app``, ``--debug``, ``run``, ``shell``...) are not offered: there is one
+application, and the server is ``glare-api``. ``openapi`` is flask-smorest's group.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -16,50 +23,84 @@ from typing import Any
 
 import click
 import flask_migrate
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from alembic import command as alembic_command
+from flask import Flask, current_app
+from flask.cli import ScriptInfo, with_appcontext
+from flask_smorest.spec import openapi_cli
 
 from glare_core.app import create_app
-from glare_core.data.migrations import current_revisions, migrations_directory
+from glare_core.data.migrations import (
+    CORE,
+    alembic_config,
+    check_database,
+    current_revisions,
+    migrations_directory,
+    prepare_database,
+    revisions_between,
+    sources,
+)
 from glare_core.data.migrations import upgrade as upgrade_all
 from glare_core.engine.scrubber import scrub as scrub_deleted
 from glare_core.errors import StartupError
 
-
-def _make_app() -> Any:
-    return create_app()
+_CHOSEN = "glare.settings_options"  # ctx.meta key: the --config / --data-dir given
 
 
-def _to_environment(variable: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-    """A click callback that hands an option's value to the settings as ``variable``."""
-
-    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-        if value:
-            os.environ[variable] = value
-
-    return callback
-
-
-def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--config`` and ``--data-dir``, read before the app is built (as glare-api's)."""
-    command = click.option(
-        "--data-dir", expose_value=False, is_eager=True,
-        help="Folder of the SQLite database and blobs (or set GLARE_DATA_DIR).",
-        callback=_to_environment("GLARE_DATA_DIR"))(command)
-    return click.option(
-        "--config", expose_value=False, is_eager=True,
-        help="TOML config file (or set GLARE_CONFIG_FILE).",
-        callback=_to_environment("GLARE_CONFIG_FILE"))(command)
+def _make_app() -> Flask:
+    """The app of the settings: ``--data-dir`` and ``--config`` (wherever on the command
+    line they were given) over the environment's."""
+    chosen = click.get_current_context().meta.get(_CHOSEN, {})
+    overrides = {"GLARE_DATA_DIR": chosen["data_dir"]} if chosen.get("data_dir") else {}
+    return create_app(overrides, config_file=chosen.get("config"),
+                      origins={"GLARE_DATA_DIR": "--data-dir"})
 
 
-@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False,
-             add_version_option=False)
-@settings_options
-def cli() -> None:
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value and param.name:
+        ctx.meta.setdefault(_CHOSEN, {})[param.name] = value  # meta: shared by subcommands
+
+
+def _settings_options() -> list[click.Option]:
+    return [
+        click.Option(["--config"], expose_value=False, is_eager=True, callback=_remember,
+                     help="TOML config file (or set GLARE_CONFIG_FILE)."),
+        click.Option(["--data-dir"], expose_value=False, is_eager=True, callback=_remember,
+                     help="Folder of the SQLite database and blobs (or set GLARE_DATA_DIR)."),
+    ]
+
+
+def with_settings_options(command: click.Command) -> click.Command:
+    """``command`` (a copy of it, and of every subcommand of a group) accepting
+    ``--config`` and ``--data-dir`` itself, so they may follow the subcommand too."""
+    command = copy.copy(command)
+    present = {param.name for param in command.params}
+    command.params = [*command.params,
+                      *(option for option in _settings_options() if option.name not in present)]
+    if isinstance(command, click.Group):
+        command.commands = {name: with_settings_options(sub)
+                            for name, sub in command.commands.items()}
+    return command
+
+
+class ManageGroup(click.Group):
+    """A group whose commands all accept the settings options (see ``with_settings_options``)."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(with_settings_options(cmd), name)
+
+
+@click.group(cls=ManageGroup)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Glare operator commands."""
+    # flask.cli.with_appcontext builds the app through the ScriptInfo it finds here.
+    ctx.obj = ScriptInfo(create_app=_make_app, set_debug_flag=False)
 
 
-@cli.group()
+cli.params.extend(_settings_options())
+
+
+@click.group(cls=ManageGroup)
 def db() -> None:
     """Database schema migrations (core tables and every plugin's branch)."""
 
@@ -69,35 +110,64 @@ def db() -> None:
 @with_appcontext
 def upgrade(revision: str) -> None:
     """Upgrade the core schema (default: to its latest revision) and every plugin's."""
+    prepare_database(current_app)
+    before = current_revisions(current_app)
     upgrade_all(current_app, revision)
-    show_revisions()
+    report_changes(before, current_revisions(current_app), upgraded=True)
 
 
 @db.command()
 @click.argument("revision", default="-1")
 @with_appcontext
 def downgrade(revision: str) -> None:
-    """Downgrade the schema (default: one revision)."""
-    flask_migrate.downgrade(directory=migrations_directory(), revision=revision)
+    """Downgrade the core schema (default: one revision)."""
+    require_database()
+    before = current_revisions(current_app)
+    core = next(source for source in sources(current_app) if source.name == CORE)
+    alembic_command.downgrade(alembic_config(core), revision)
+    report_changes(before, current_revisions(current_app), upgraded=False)
 
 
 @db.command()
 @with_appcontext
 def current() -> None:
     """Show, per history (core and plugins), the database's and the latest revisions."""
-    path = current_app.extensions["glare"].database.sqlite_path
-    if path is not None and not path.exists():
-        # Looking would create an empty file there, hiding a mistyped --data-dir.
-        raise click.ClickException(f"There is no database at {path} (wrong --data-dir? "
-                                   "`glare-manage db upgrade` creates it)")
-    show_revisions()
-
-
-def show_revisions() -> None:
+    require_database()
     for name, (in_db, latest) in current_revisions(current_app).items():
         state = "up to date" if in_db == latest else "needs upgrade"
         click.echo(f"{name}: database {sorted(in_db) or '-'}, latest {sorted(latest)} "
                    f"({state})")
+
+
+def require_database() -> None:
+    """A command that works on an existing database stops if there is none: looking would
+    create an empty SQLite file, hiding a mistyped --data-dir."""
+    path = current_app.extensions["glare"].database.sqlite_path
+    if path is not None and not path.exists():
+        raise click.ClickException(f"There is no database at {path} (wrong --data-dir? "
+                                   "`glare-manage db upgrade` creates it)")
+    check_database(current_app)
+
+
+def report_changes(before: dict[str, tuple[set[str], set[str]]],
+                   after: dict[str, tuple[set[str], set[str]]], *, upgraded: bool) -> None:
+    """One line per history: from -> to, and the revisions the upgrade applied (or the
+    downgrade reverted); or that it was left as it was."""
+    for name, (now, latest) in after.items():
+        was = before.get(name, (set(), latest))[0]
+        if was == now:
+            state = "already at the latest revision" if now == latest else "unchanged at"
+            click.echo(f"{name}: {state} {_heads(now)}")
+            continue
+        if upgraded:
+            done = f"applied {', '.join(revisions_between(current_app, name, was, now))}"
+        else:
+            done = f"reverted {', '.join(revisions_between(current_app, name, now, was)[::-1])}"
+        click.echo(f"{name}: {_heads(was)} -> {_heads(now)} ({done})")
+
+
+def _heads(revisions: set[str]) -> str:
+    return ", ".join(sorted(revisions)) or "none"
 
 
 @db.command()
@@ -106,6 +176,9 @@ def show_revisions() -> None:
 def revision(message: str) -> None:
     """Autogenerate a new core migration from the table definitions (for developers)."""
     flask_migrate.migrate(directory=migrations_directory(), message=message)
+
+
+cli.add_command(db)
 
 
 def scrub_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +197,7 @@ def scrub_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@cli.command()
+@click.command()
 @scrub_options
 @with_appcontext
 def scrub(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
@@ -132,8 +205,10 @@ def scrub(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -
     run_scrubber(daemon, wakeup_time, scrub_time, pool_size)
 
 
+cli.add_command(scrub)
+
+
 @click.command()
-@settings_options
 @scrub_options
 def scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
     """Remove artifacts left in status 'deleted' by delayed delete (and their blobs)."""
@@ -141,8 +216,12 @@ def scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int
         run_scrubber(daemon, wakeup_time, scrub_time, pool_size)
 
 
+scrubber = with_settings_options(scrubber)
+
+
 def run_scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size: int) -> None:
     """Scrub once, or every ``wakeup_time`` seconds with ``daemon``, in the current app."""
+    require_database()
     state = current_app.extensions["glare"]
     while True:
         removed = scrub_deleted(state.service, blobs=state.blobs, scrub_time=scrub_time,
@@ -153,7 +232,7 @@ def run_scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size:
         time.sleep(wakeup_time)
 
 
-@cli.command()
+@click.command()
 @with_appcontext
 def policy() -> None:
     """Print the effective policy rules (defaults merged with the policy file) as YAML."""
@@ -163,7 +242,7 @@ def policy() -> None:
         click.echo(f"{json.dumps(name)}: {json.dumps(rule)}")
 
 
-@cli.command()
+@click.command()
 @with_appcontext
 def plugins() -> None:
     """List loaded plugins and the artifact types served."""
@@ -173,6 +252,10 @@ def plugins() -> None:
         click.echo(f"plugin {info.name}: {origin}")
     for name, artifact_type in state.registry.items():
         click.echo(f"type {name} ({artifact_type.title}) from {state.type_plugins.get(name)}")
+
+
+for _command in (policy, plugins, openapi_cli):
+    cli.add_command(_command)
 
 
 def main() -> int:

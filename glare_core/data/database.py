@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError
 
 from glare_core.data.sql.tables import metadata
-from glare_core.errors import BadRequest
+from glare_core.errors import BadRequest, StartupError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Connections a lock engine keeps open between uses; more are opened while needed.
@@ -34,17 +34,50 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+#: The databases Glare's tables, locks and migrations are written and tested for.
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class UnusableDatabaseURL(ValueError):
+    """A database URL Glare cannot use (not a URL, another database, no driver)."""
+
+
+def masked_url(url: str) -> str:
+    """The URL to show in messages: its password as ``***``."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(not a database URL)"
+
+
 def create_db_engine(url: str, **options: Any) -> Engine:
-    """Create an SQLAlchemy engine with Glare's per-backend settings."""
-    sa_url = sa.make_url(url)
-    if sa_url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(
-            sa_url, connect_args={"check_same_thread": False, "timeout": 30}, **options
-        )
-        _tune_sqlite(engine)
-        return engine
-    options.setdefault("pool_pre_ping", True)
-    return sa.create_engine(sa_url, **options)
+    """Create an SQLAlchemy engine with Glare's per-backend settings.
+
+    :raises UnusableDatabaseURL: saying why, without the URL's password.
+    """
+    try:
+        sa_url = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise UnusableDatabaseURL(
+            "not a database URL (dialect+driver://user:password@host/database)") from None
+    backend = sa_url.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise UnusableDatabaseURL(f"Glare runs on {' and '.join(SUPPORTED_BACKENDS)}, "
+                                  f"not {backend}")
+    try:
+        if backend == "sqlite":
+            engine = sa.create_engine(
+                sa_url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+            )
+            _tune_sqlite(engine)
+            return engine
+        options.setdefault("pool_pre_ping", True)
+        return sa.create_engine(sa_url, **options)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        hint = (" (pip install 'glare-core[postgres]' installs psycopg, for "
+                "postgresql+psycopg:// URLs)" if backend == "postgresql" else "")
+        raise UnusableDatabaseURL(
+            f"no driver for {sa_url.drivername}: {exc}{hint}") from None
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -105,6 +138,17 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def check_connection(self, origin: str) -> None:
+        """Connect once, so that a database that cannot be reached stops a command with
+        one line saying so (``origin``: where the URL came from) instead of a traceback."""
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.DBAPIError as exc:
+            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StartupError(f"Cannot connect to the database {masked_url(self.url)} "
+                               f"({origin}): {reason}") from None
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:

@@ -26,7 +26,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
+from glare_core.config import setting_origin
 from glare_core.errors import StartupError
+from glare_core.folders import create_folder
 
 migrate = flask_migrate.Migrate()
 CORE = "glare_core"
@@ -88,14 +90,42 @@ def current_revisions(app: Flask) -> dict[str, tuple[set[str], set[str]]]:
     return out
 
 
+def revisions_between(app: Flask, name: str, lower: set[str], upper: set[str]) -> list[str]:
+    """The revisions of history ``name`` above ``lower`` up to ``upper`` (both sets of
+    heads; empty is the base), oldest first: what an upgrade from ``lower`` to ``upper``
+    applies, or (reversed) what a downgrade the other way reverts."""
+    source = next(source for source in sources(app) if source.name == name)
+    script = ScriptDirectory.from_config(alembic_config(source))
+    found = script.iterate_revisions(tuple(upper) or "base", tuple(lower) or "base")
+    return [revision.revision for revision in reversed(list(found))]
+
+
 def schema_is_current(app: Flask) -> bool:
     return all(current == heads for current, heads in current_revisions(app).values())
+
+
+def prepare_database(app: Flask) -> None:
+    """Before migrating: connect once, so that a database that cannot be reached stops
+    the command with one line rather than a traceback, and create the data folder (the
+    migration lock's, and the SQLite database's by default: then it comes first)."""
+    in_file = app.extensions["glare"].database.sqlite_path is not None
+    if not in_file:
+        check_database(app)
+    create_folder(Path(app.config["GLARE_DATA_DIR"]),
+                  setting_origin(app.config, "GLARE_DATA_DIR"))
+    if in_file:
+        check_database(app)
+
+
+def check_database(app: Flask) -> None:
+    """Connect to the app's database once (a StartupError naming the URL's origin)."""
+    app.extensions["glare"].database.check_connection(
+        setting_origin(app.config, "GLARE_DATABASE_URL"))
 
 
 @contextlib.contextmanager
 def _migration_lock(app: Flask) -> Iterator[None]:
     path = Path(app.config["GLARE_DATA_DIR"]) / ".migrate.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -106,6 +136,7 @@ def _migration_lock(app: Flask) -> Iterator[None]:
 
 def ensure_schema(app: Flask) -> None:
     """Bring the database schema up to date, or fail start-up with a clear message."""
+    prepare_database(app)
     with _migration_lock(app):
         if schema_is_current(app):
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -24,6 +25,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def raw_get(url: str, path: str, headers: str) -> tuple[int, dict]:
+    """GET ``path`` from the server at ``url`` with ``headers`` written as they are (raw
+    header lines, so a header may be repeated); the status and the JSON body."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}"
+                     "Connection: close\r\n\r\n".encode())
+        stream = sock.makefile("rb")
+        status = int(stream.readline().split()[1])
+        length = None
+        while (line := stream.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        body = stream.read(length) if length is not None else stream.read()
+    return status, json.loads(body)
 
 
 def _parent_pid(stat_file: Path) -> int | None:

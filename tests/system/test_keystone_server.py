@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.support.real_keystone import KeystoneServer
-from tests.system.conftest import MEMBER
+from tests.system.conftest import MEMBER, raw_get
 
 pytestmark = [pytest.mark.keystone, pytest.mark.slow]
 
@@ -67,6 +67,13 @@ def test_glare_api_authenticates_through_keystone(start_server,
 
     listing = call("GET", SAMPLE, member)
     assert [a["id"] for a in listing.json()["artifacts"]] == [art["id"]]
+    # Repeated identity headers are refused here too: two tokens, or a role line added
+    # to a valid token (which the middleware would replace anyway).
+    for lines in (f"X-Auth-Token: {member}\r\nX-Auth-Token: {admin}\r\n",
+                  f"X-Auth-Token: {member}\r\nX-Roles: admin\r\nX-Roles: admin\r\n"):
+        status, body = raw_get(server.url, SAMPLE, lines)
+        assert (status, body["error"]["type"]) == (400, "BadRequest"), body
+    assert raw_get(server.url, SAMPLE, f"X-Auth-Token: {member}\r\n")[0] == 200
     keystone.revoke(member)
     assert call("GET", SAMPLE, member).status_code == 401
     # the revocation is seen at once: every request is checked with Keystone (no cache)

@@ -25,9 +25,56 @@ def run(*args: str, env: dict | None = None, command: Path = MANAGE) -> str:
 def test_db_upgrade_then_current(tmp_path):
     env = {"GLARE_DATA_DIR": str(tmp_path)}
     upgraded = run("db", "upgrade", env=env)
-    assert "glare_core: database ['0003'], latest ['0003'] (up to date)" in upgraded
-    assert "images: database ['images_0001']" in upgraded  # installed plugin's history
-    assert "needs upgrade" not in run("db", "current", env=env)
+    assert "glare_core: none -> 0003 (applied 0001, 0002, 0003)" in upgraded
+    assert "images: none -> images_0001 (applied images_0001)" in upgraded  # a plugin's
+    current = run("db", "current", env=env)
+    assert "glare_core: database ['0003'], latest ['0003'] (up to date)" in current
+    assert "needs upgrade" not in current
+
+
+def test_upgrade_and_downgrade_say_what_they_applied(tmp_path):
+    env = {"GLARE_DATA_DIR": str(tmp_path)}
+    assert run("db", "upgrade", "0002", env=env).splitlines()[0] == (
+        "glare_core: none -> 0002 (applied 0001, 0002)")
+    printed = run("db", "upgrade", env=env)
+    assert "glare_core: 0002 -> 0003 (applied 0003)" in printed
+    assert "images: already at the latest revision images_0001" in printed
+    assert run("db", "upgrade", env=env).splitlines() == [
+        "glare_core: already at the latest revision 0003",
+        "images: already at the latest revision images_0001"]
+    assert run("db", "downgrade", env=env).splitlines()[0] == (
+        "glare_core: 0003 -> 0002 (reverted 0003)")
+    assert run("db", "downgrade", "base", env=env).splitlines()[0] == (
+        "glare_core: 0002 -> none (reverted 0002, 0001)")
+
+
+def test_settings_options_may_follow_the_subcommand(tmp_path):
+    """``glare-manage db current --data-dir D`` is ``glare-manage --data-dir D db current``;
+    given twice, the last one counts."""
+    chosen, other = tmp_path / "chosen", tmp_path / "other"
+    assert "applied 0001" in run("db", "upgrade", "--data-dir", str(chosen))
+    assert (chosen / "glare.db").exists()
+    assert "(up to date)" in run("db", "current", "--data-dir", str(chosen))
+    assert "(up to date)" in run("--data-dir", str(other), "db", "current",
+                                 "--data-dir", str(chosen))
+    config = tmp_path / "glare.toml"
+    config.write_text(f'data_dir = "{chosen}"\n')
+    assert "(up to date)" in run("db", "current", "--config", str(config))
+    assert "scrubbed 0 artifact(s)" in run("scrub", "--data-dir", str(chosen))
+    assert not other.exists()
+
+
+def test_help_shows_glare_options_only_and_builds_nothing(tmp_path):
+    """No Flask options or commands (--app, --debug, run, shell...); and asking for help
+    loads no app, so it creates no folder and needs no valid settings."""
+    untouched = tmp_path / "untouched"
+    printed = run("--data-dir", str(untouched), "--help", env={"GLARE_PORT": "x"})
+    for flask_only in ("--app", "--debug", "--env-file", " run ", " shell ", " routes "):
+        assert flask_only not in printed
+    for command in ("db", "scrub", "policy", "plugins", "openapi"):
+        assert f"  {command} " in printed
+    assert "--data-dir" in run("db", "upgrade", "--help")
+    assert not untouched.exists()
 
 
 def test_data_dir_option_picks_the_database(tmp_path):
@@ -35,7 +82,7 @@ def test_data_dir_option_picks_the_database(tmp_path):
     chosen, other = tmp_path / "chosen", tmp_path / "other"
     upgraded = run("--data-dir", str(chosen), "db", "upgrade",
                    env={"GLARE_DATA_DIR": str(other)})
-    assert "(up to date)" in upgraded
+    assert "(applied 0001, 0002, 0003)" in upgraded
     assert (chosen / "glare.db").exists()
     assert not (other / "glare.db").exists()
     assert "needs upgrade" not in run("--data-dir", str(chosen), "db", "current")
@@ -47,7 +94,7 @@ def test_db_current_on_a_folder_without_a_database_says_so(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert f"There is no database at {empty / 'glare.db'}" in result.stderr
-    assert not (empty / "glare.db").exists()
+    assert not empty.exists()  # a command that fails creates nothing (no blobs folder)
 
 
 def test_scrubber_help_names_its_own_command():
@@ -109,3 +156,13 @@ def test_scrubber_removes_delayed_deletes(start_server, tmp_path):
     assert requests.get(f"{url}/{keep['id']}", headers=MEMBER, timeout=10).json()[
         "status"] == "drafted"
     assert [p for p in blobs.rglob("*") if p.is_file()] == []
+
+
+def test_reading_a_postgresql_database_creates_no_folder(postgres_schema, tmp_path):
+    """With the database elsewhere, a command that only reads needs no data folder and
+    creates none; the migrated schema is reported."""
+    folder = tmp_path / "never-made"
+    printed = run("db", "current", "--data-dir", str(folder),
+                  env={"GLARE_DATABASE_URL": postgres_schema})
+    assert "glare_core: database ['0003'], latest ['0003'] (up to date)" in printed
+    assert not folder.exists()
