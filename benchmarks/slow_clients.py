@@ -9,6 +9,8 @@ opens ``--connections`` connections that
 - ``headers``: send a request line, then one byte of a header every ``--interval`` s;
 - ``body``: send a complete upload head (``Content-Length`` 10 MiB, one artifact each),
   then one byte of the body every ``--interval`` s;
+- ``upload``: the same with ``Expect: 100-continue`` (not waiting for the 100), which
+  Glare's worker hands to an upload thread at once: the minimum body rate cuts it;
 - ``json``: the same with a JSON body (``POST`` of 1,000 bytes announced);
 
 keeps that many open for ``--duration`` s (a connection the server closes is replaced at
@@ -50,7 +52,7 @@ BIN = Path(sys.executable).parent
 HEADERS = {"X-Identity-Status": "Confirmed", "X-Project-Id": "bench", "X-User-Id": "bench",
            "X-Roles": "member"}
 SAMPLE = "/artifacts/sample_artifact"
-ATTACKS = ("none", "idle", "headers", "body", "json")
+ATTACKS = ("none", "idle", "headers", "body", "upload", "json")
 #: How long the normal client waits for one answer before counting it as failed.
 PROBE_TIMEOUT = 30.0
 
@@ -121,10 +123,11 @@ def attack_script(kind: str, host: str, artifact: str | None) -> tuple[bytes, by
     identity = "".join(f"{name}: {value}\r\n" for name, value in HEADERS.items())
     if kind == "headers":
         return f"GET /healthcheck HTTP/1.1\r\nHost: {host}\r\nX-Slow: ".encode(), b"a"
-    if kind == "body":
+    if kind in ("body", "upload"):
+        expect = "Expect: 100-continue\r\n" if kind == "upload" else ""
         return (f"PUT {SAMPLE}/{artifact}/blob HTTP/1.1\r\nHost: {host}\r\n{identity}"
                 f"Content-Type: application/octet-stream\r\nContent-Length: {10 << 20}\r\n"
-                f"\r\n").encode(), b"x"
+                f"{expect}\r\n").encode(), b"x"
     if kind == "json":
         return (f"POST {SAMPLE} HTTP/1.1\r\nHost: {host}\r\n{identity}"
                 f"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n").encode(), b" "
@@ -201,6 +204,10 @@ class Attack(threading.Thread):
                     answer = key.fileobj.recv(65536)
                 except OSError:
                     answer = b""
+                if answer.startswith(b"HTTP/1.1 100 "):  # the go-ahead for the body
+                    answer = answer.partition(b"\r\n\r\n")[2]
+                    if not answer:
+                        continue
                 self.drop(index, answer)
 
     def stop(self) -> None:
@@ -245,7 +252,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def run_attack(url: str, kind: str, connections: int, duration: float,
                interval: float) -> dict:
-    artifacts = create_artifacts(url, connections) if kind == "body" else []
+    artifacts = create_artifacts(url, connections) if kind in ("body", "upload") else []
     attack = None
     if kind != "none":
         attack = Attack(kind, url, connections, interval, artifacts)
