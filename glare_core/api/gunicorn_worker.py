@@ -232,7 +232,8 @@ class GlareWorker(ThreadWorker):
             return
         leftover = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
         head = RequestHead(now=time.monotonic(), head_timeout=self.head_timeout,
-                           min_rate=self.min_rate, grace=self.rate_grace, buffered=leftover)
+                           min_rate=self.min_rate, grace=self.rate_grace,
+                           silence=self.client_timeout, buffered=leftover)
         self._heads[conn] = head
         try:
             conn.sock.setblocking(False)

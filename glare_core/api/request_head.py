@@ -7,7 +7,8 @@ request belongs to: ``QUICK`` for a request that no longer waits on its client (
 or all of it gathered), ``UPLOAD`` for one whose body will stream while a thread serves
 it. It also keeps the request's deadline: the whole head within ``head_timeout`` seconds,
 then the gathered body at ``min_rate`` bytes a second on average after a ``grace``
-(see ``api/body_rate.py`` for the same rule applied to the rest of an upload).
+(see ``api/body_rate.py`` for the same rule applied to the rest of an upload), and
+never more than ``silence`` seconds (``GLARE_CLIENT_TIMEOUT``) without a byte.
 
 The parse here only decides when the request is complete enough and in which lane it
 goes; gunicorn parses the same bytes again and stays the judge of what they mean: a head
@@ -36,8 +37,10 @@ class RequestHead:
     """The bytes of one request gathered so far, with its lane and deadline."""
 
     def __init__(self, *, now: float, head_timeout: float, min_rate: float, grace: float,
-                 buffered: bytes = b"") -> None:
+                 silence: float = 0.0, buffered: bytes = b"") -> None:
         self.buffer = bytearray()
+        self.silence = silence
+        self.last_data_at = now
         self.head_timeout = head_timeout
         self.head_deadline = now + head_timeout if head_timeout > 0 else math.inf
         self.min_rate = min_rate
@@ -56,6 +59,7 @@ class RequestHead:
     def feed(self, data: bytes, now: float) -> None:
         """Add bytes received from the client at time ``now``."""
         self.buffer += data
+        self.last_data_at = now
         if self.head_end is None:
             found = _END_OF_HEAD.search(self.buffer, max(0, self._scanned - 3))
             self._scanned = len(self.buffer)
@@ -81,14 +85,22 @@ class RequestHead:
 
     def deadline(self) -> float:
         """When the request is abandoned if it is not ready by then."""
+        return min(self._phase_deadline(), self._silence_deadline())
+
+    def _phase_deadline(self) -> float:
         if self.head_end is None or self.head_done_at is None:
             return self.head_deadline
         if self.min_rate <= 0:
             return math.inf
         return self.head_done_at + self.grace + self.body_received / self.min_rate
 
+    def _silence_deadline(self) -> float:
+        return self.last_data_at + self.silence if self.silence > 0 else math.inf
+
     def timeout_message(self) -> str:
         """Why the request was abandoned at its deadline (for the 408)."""
+        if self._silence_deadline() < self._phase_deadline():
+            return f"The client sent nothing for {self.silence:g} seconds"
         if self.head_end is None:
             return f"The request head did not arrive within {self.head_timeout:g} seconds"
         return (f"The request body arrived too slowly (less than {self.min_rate:g} bytes a "

@@ -98,7 +98,7 @@ def test_a_trickling_body_is_cut_after_the_grace(pair):
     reader = paced(server)
     client.sendall(b"ab")
     started = time.monotonic()
-    with pytest.raises(RequestTimeout, match="too slowly .* after 2 bytes"):
+    with pytest.raises(RequestTimeout, match=r"too slowly .* after 2 bytes"):
         while True:
             reader.recv(65536, socket.MSG_WAITALL)
     # 0.5 s of grace plus 2 bytes' worth at 1000 bytes a second, with room for a busy CPU
@@ -139,3 +139,15 @@ def test_a_stopping_worker_ends_a_receive_with_a_503(pair):
         reader.recv(10, socket.MSG_WAITALL)
     with pytest.raises(ServiceUnavailable):
         reader.recv(10)
+
+
+def test_the_silence_limit_applies_while_gathering_too():
+    head = RequestHead(now=0, head_timeout=20, min_rate=500, grace=10, silence=3)
+    head.feed(b"GET / HTTP/1.1\r\n", 1)
+    assert head.deadline() == 4
+    assert head.timeout_message() == "The client sent nothing for 3 seconds"
+    head.feed(b"Host: a\r\n", 2.5)
+    assert head.deadline() == 5.5
+    idle = RequestHead(now=0, head_timeout=20, min_rate=500, grace=10, silence=60)
+    assert idle.deadline() == 20
+    assert idle.timeout_message() == "The request head did not arrive within 20 seconds"
