@@ -9,8 +9,7 @@ opens ``--connections`` connections that
 - ``headers``: send a request line, then one byte of a header every ``--interval`` s;
 - ``body``: send a complete upload head (``Content-Length`` 10 MiB, one artifact each),
   then one byte of the body every ``--interval`` s;
-- ``upload``: the same with ``Expect: 100-continue`` (not waiting for the 100), which
-  Glare's worker hands to an upload thread at once: the minimum body rate cuts it;
+- ``upload``: the same with ``Expect: 100-continue`` (not waiting for the 100);
 - ``json``: the same with a JSON body (``POST`` of 1,000 bytes announced);
 
 keeps that many open for ``--duration`` s (a connection the server closes is replaced at

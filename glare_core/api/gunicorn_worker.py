@@ -12,8 +12,8 @@ upload (a byte every 5 s, so never silent for the client timeout) took every thr
 - The worker's main thread, which already waits for events on every connection, gathers
   each request itself from the non-blocking socket (``api/request_head.py``): the whole
   head within ``GLARE_REQUEST_HEAD_TIMEOUT`` (20 s, Apache ``mod_reqtimeout``'s
-  default), then a small body whole (up to 64 KiB: JSON documents) or a large one's
-  first 64 KiB, at the minimum body rate. Only then does a thread take the request: the
+  default), then a small body whole (up to 64 KiB: JSON documents) at the minimum body
+  rate. Only then does a thread take the request: the
   bytes go back to gunicorn's parser (its unreader's ``unread``), which parses them as if
   it had received them itself. Idle and trickling connections cost a file descriptor and
   their buffer, not a thread; one that misses its deadline gets a JSON 408 (or is

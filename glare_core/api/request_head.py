@@ -1,11 +1,14 @@
 """A request gathered by the worker's main thread before any thread is given to it.
 
 ``RequestHead`` collects the bytes of one request as they arrive on a non-blocking
-socket: its head, and a small body whole (a JSON document) or the first
-``PREBUFFER`` bytes of a large one (an upload). It then says which lane of threads the
-request belongs to: ``QUICK`` for a request that no longer waits on its client (no body,
-or all of it gathered), ``UPLOAD`` for one whose body will stream while a thread serves
-it. It also keeps the request's deadline: the whole head within ``head_timeout`` seconds,
+socket: its head, and a small body (up to ``PREBUFFER`` bytes: a JSON document) whole.
+It then says which lane of threads the request belongs to: ``QUICK`` for a request that
+no longer waits on its client (no body, or all of it gathered), ``UPLOAD`` for one whose
+body will stream while a thread serves it. A large body is not waited for: the app may
+refuse the upload on its head alone (413 for an announced size over the limit, 401,
+404), and its client may wait for that answer before sending more.
+
+It also keeps the request's deadline: the whole head within ``head_timeout`` seconds,
 then the gathered body at ``min_rate`` bytes a second on average after a ``grace``
 (see ``api/body_rate.py`` for the same rule applied to the rest of an upload), and
 never more than ``silence`` seconds (``GLARE_CLIENT_TIMEOUT``) without a byte.
@@ -22,8 +25,7 @@ import re
 
 QUICK, UPLOAD = "quick", "upload"
 
-#: Body bytes gathered before a thread is given: a JSON body up to this size arrives
-#: whole; an upload gets its thread once this much of it is there.
+#: The largest body gathered whole before a thread is given (JSON bodies are small).
 PREBUFFER = 64 * 1024
 
 #: A head this long without its end is handed to gunicorn, whose limits refuse it
@@ -131,4 +133,4 @@ def classify(head: bytes) -> tuple[str, int]:
         return QUICK, 0
     if length <= PREBUFFER:
         return QUICK, length
-    return UPLOAD, PREBUFFER
+    return UPLOAD, 0

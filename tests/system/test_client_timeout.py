@@ -212,8 +212,8 @@ def test_refused_uploads_whose_clients_stall_do_not_hold_up_the_server(start_ser
     """An upload refused before its body is read (here 401: no credentials) ends with a
     lingering close, which waits up to two seconds for the client to stop sending. gunicorn
     does that on its worker's main thread, where no other connection is accepted meanwhile;
-    Glare's worker does it on the request's own thread. (The upload is larger than the
-    64 KiB the main thread gathers before a thread takes it.)"""
+    Glare's worker does it on the request's own thread. (The body is larger than the
+    64 KiB the main thread would gather whole before a thread takes the request.)"""
     server = start_server(tmp_path / "data", threads=8)  # default client timeout (60 s)
     unknown = "00000000-0000-4000-8000-000000000000"
     refused = (f"PUT {SAMPLE}/{unknown}/blob HTTP/1.1\r\nHost: x\r\n"
