@@ -240,21 +240,24 @@ class GlareWorker(ThreadWorker):
         except OSError:
             self._drop(conn, head, answer=None)
             return
-        if not self._gather(conn, head):
+        if not self._gather_safely(conn, head):
             self.poller.register(conn.sock, selectors.EVENT_READ,
                                  functools.partial(self._on_readable, conn))
             head.registered = True
 
     def _on_readable(self, conn: Any, _sock: Any) -> None:
         head = self._heads.get(conn)
-        if head is None:
-            return
+        if head is not None:
+            self._gather_safely(conn, head)
+
+    def _gather_safely(self, conn: Any, head: RequestHead) -> bool:
         try:
-            self._gather(conn, head)
+            return self._gather(conn, head)
         except Exception:  # the main thread serves every connection: it must go on
             log.exception("Cannot gather a request from %s", _peer(conn))
             if conn in self._heads:
                 self._drop(conn, head, answer=None)
+            return True
 
     def _gather(self, conn: Any, head: RequestHead) -> bool:
         """Receive what the client has sent (never blocking); hand the request over when
@@ -271,10 +274,10 @@ class GlareWorker(ThreadWorker):
                 head.ended = True
                 break
             head.feed(data, time.monotonic())
-        if head.head_end is None:  # closed before its head was complete
+        if head.head_end is None and head.ended:  # closed before its head was complete
             self._drop(conn, head, answer=None)
             return True
-        self._hand_over(conn, head)
+        self._hand_over(conn, head)  # (a head over MAX_HEAD: for gunicorn to refuse)
         return True
 
     def _hand_over(self, conn: Any, head: RequestHead) -> None:

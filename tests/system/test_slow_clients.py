@@ -153,3 +153,22 @@ def test_a_slow_but_steady_upload_is_not_cut_and_a_trickle_is(start_server, tmp_
     assert took < 30
     shown = requests.get(f"{server.url}{SAMPLE}/{ids[1]}", headers=MEMBER, timeout=30)
     assert shown.json()["blob"] is None
+
+
+def test_a_head_that_never_ends_is_refused_with_json(server):
+    """Past 1 MiB without its end, a head goes to gunicorn, whose limits refuse it."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"GET /healthcheck HTTP/1.1\r\nHost: x\r\n")
+        try:
+            for _ in range(200):
+                sock.sendall(b"X-Big: " + b"a" * 8000 + b"\r\n")
+        except OSError:
+            pass  # refused before all of it was sent
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 4"), answer[:300]
+    assert b'"error"' in answer
