@@ -81,6 +81,20 @@ def _client_timeout(value: Any) -> float:
     return seconds
 
 
+def _non_negative(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("must be a finite number, 0 or more")
+    return number
+
+
+def _positive_int(value: Any) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be 1 or more")
+    return number
+
+
 def _optional_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
@@ -113,6 +127,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "WORKERS": (2, int),
     "THREADS": (8, int),
     "CLIENT_TIMEOUT": (60.0, _client_timeout),
+    "REQUEST_HEAD_TIMEOUT": (20.0, _non_negative),
+    "MIN_UPLOAD_RATE": (500.0, _non_negative),
+    "MIN_UPLOAD_RATE_GRACE": (20.0, _non_negative),
+    "UPLOAD_THREADS": (8, _positive_int),
+    "GRACEFUL_TIMEOUT": (30.0, _non_negative),
     "AUTO_MIGRATE": (True, _bool),
     "AUTH_STRATEGY": ("noauth", _auth_strategy),
     "KEYSTONE": ({}, _dict),

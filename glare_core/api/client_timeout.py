@@ -19,9 +19,9 @@ buffer to the connection's speed, up to 4 MiB: on loopback, where it reaches 4 M
 is 1.3 MiB per limit, about 23 KiB/s with the default of 60 s. A proxy in front of Glare
 buffers slow readers.
 
-The limit bounds what one client can hold, not how many clients there are: N silent
-clients hold N threads for up to the limit each (and gunicorn gives a connection that
-sends nothing a thread for 5 s of its own). Against many, put a proxy in front.
+The limit bounds how long one client may be silent. A client that trickles is cut by
+the minimum body rate (``api/body_rate.py``), and no thread waits for a request head or a
+small body at all (``api/gunicorn_worker.py``).
 """
 
 from __future__ import annotations
@@ -38,10 +38,21 @@ def apply_client_timeout(sock: socket.socket, seconds: float) -> None:
     the socket as it is."""
     if seconds <= 0:
         return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(seconds))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(seconds))
+
+
+def set_receive_timeout(sock: socket.socket, seconds: float) -> None:
+    """Make a receive on ``sock`` fail after ``seconds`` without data (0: no limit).
+
+    A positive limit never rounds to 0, which the kernel takes for no limit."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                    _timeval(max(seconds, 0.001) if seconds > 0 else 0))
+
+
+def _timeval(seconds: float) -> bytes:
     whole = int(seconds)
-    timeval = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+    return struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
 
 
 def apply_sendfile_timeout(environ: dict[str, Any], seconds: float) -> None:

@@ -22,6 +22,8 @@ import socket
 import ssl
 from typing import Any
 
+from glare_core.api.body_rate import raw_socket
+
 
 def direct_input(environ: dict[str, Any]) -> SocketInput | None:
     """A reader of the body straight from gunicorn's socket, or None when that is not safe."""
@@ -37,16 +39,18 @@ def direct_input(environ: dict[str, Any]) -> SocketInput | None:
         and isinstance(getattr(reader, "length", None), int)
         and isinstance(getattr(body, "buf", None), io.BytesIO)
         and isinstance(getattr(unreader, "buf", None), io.BytesIO)
-        and getattr(unreader, "sock", None) is sock
+        and raw_socket(getattr(unreader, "sock", None)) is sock
     ):
         return None
-    return SocketInput(body, reader, unreader, sock)
+    # The unreader's socket: under Glare's worker, the one that keeps the body's
+    # minimum rate (api/body_rate.py).
+    return SocketInput(body, reader, unreader, unreader.sock)
 
 
 class SocketInput:
     """``read(size)`` over gunicorn's buffers first, then its socket; never past the body."""
 
-    def __init__(self, body: Any, reader: Any, unreader: Any, sock: socket.socket) -> None:
+    def __init__(self, body: Any, reader: Any, unreader: Any, sock: Any) -> None:
         self._body = body
         self._reader = reader
         self._unreader = unreader

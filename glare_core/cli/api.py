@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from typing import Any, NoReturn
 
@@ -100,6 +101,9 @@ def gunicorn_options(config: Any) -> dict[str, Any]:
         "threads": config["GLARE_THREADS"],
         "worker_class": "glare_core.api.gunicorn_worker.GlareWorker",
         "timeout": 300,
+        # How long a stopping worker lets requests finish; it rolls back the uploads
+        # still receiving their body shortly before (api/gunicorn_worker.py).
+        "graceful_timeout": math.ceil(config["GLARE_GRACEFUL_TIMEOUT"]),
         "accesslog": "-",
         "loglevel": config["GLARE_LOG_LEVEL"].lower(),
         # gunicorn's most (its default is 4094): a folder key may be 1000 characters,

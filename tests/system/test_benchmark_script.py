@@ -86,3 +86,23 @@ def test_lock_contention_benchmark_prints_every_run() -> None:
     rows = re.findall(r"^ +(\d) +[\d.]+ +[\d.]+ +(\d+)/(\d+) +(\d+)/(\d+) +(\d+) +(\w+)$",
                       result.stdout, re.MULTILINE)
     assert rows == [("1", "8", "0", "8", "0", "0", "yes"), ("2", "8", "0", "8", "0", "0", "yes")]
+
+
+def test_slow_clients_benchmark_prints_each_attack() -> None:
+    """A short run (20 connections, 3 s per attack, Glare's worker only: gunicorn's stock
+    worker would not answer for the whole attack)."""
+    script = REPO / "benchmarks" / "slow_clients.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--connections", "20", "--duration", "3",
+         "--interval", "1", "--attacks", "none,headers,body", "--servers", "glare",
+         "--workers", "1", "--threads", "2"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {line.split()[1]: line.split() for line in result.stdout.splitlines()
+            if line.startswith("glare ")}
+    assert set(rows) == {"none", "headers", "body"}, result.stdout
+    for row in rows.values():
+        requests_made, p50, p99, slowest = int(row[2]), int(row[3]), int(row[4]), int(row[5])
+        assert requests_made > 0 and p50 <= p99 <= slowest
+        assert row[7] == "0"  # no request of the normal client failed
+    assert "20 opened" in " ".join(rows["headers"])

@@ -67,16 +67,18 @@ def new_artifact(server) -> str:
 
 
 def test_clients_stalled_in_their_headers_are_dropped(server) -> None:
+    """No thread waits for a head (the worker's main thread gathers it), and one that
+    stalls is answered 408 once the client has been silent for the limit."""
     stalled = [open_stalled(server, b"GET /healthcheck HTTP/1.1\r\nHost: x\r\n")
                for _ in range(THREADS * 2)]
     time.sleep(0.3)
     assert seconds_to_answer(server) < 10 * LIMIT  # without the limit: never
     for sock in stalled:
-        assert read_response(sock) == b""  # closed without a response
+        response = read_response(sock)
+        assert response.startswith(b"HTTP/1.1 408"), response[:300]
+        assert b"The client sent nothing for 1 seconds" in response
         sock.close()
-    log = server.log_path.read_text()
-    assert "Dropped a connection silent for longer than GLARE_CLIENT_TIMEOUT" in log
-    assert "Traceback" not in log
+    assert "Traceback" not in server.log_path.read_text()
 
 
 def test_stalled_uploads_get_a_408_and_leave_nothing(server, tmp_path: Path) -> None:
@@ -210,11 +212,13 @@ def test_refused_uploads_whose_clients_stall_do_not_hold_up_the_server(start_ser
     """An upload refused before its body is read (here 401: no credentials) ends with a
     lingering close, which waits up to two seconds for the client to stop sending. gunicorn
     does that on its worker's main thread, where no other connection is accepted meanwhile;
-    Glare's worker does it on the request's own thread."""
+    Glare's worker does it on the request's own thread. (The body is larger than the
+    64 KiB the main thread would gather whole before a thread takes the request.)"""
     server = start_server(tmp_path / "data", threads=8)  # default client timeout (60 s)
     unknown = "00000000-0000-4000-8000-000000000000"
     refused = (f"PUT {SAMPLE}/{unknown}/blob HTTP/1.1\r\nHost: x\r\n"
-               f"Content-Type: text/plain\r\nContent-Length: 1500\r\n\r\n").encode() + b"z" * 100
+               f"Content-Type: text/plain\r\nContent-Length: 150000\r\n\r\n").encode() \
+        + b"z" * 70_000
     stalled = []
     for _ in range(4):
         stalled.append(open_stalled(server, refused))
