@@ -21,6 +21,7 @@ from marshmallow import validate
 from glare_core.types import validators as gv
 from glare_core.types.base import CREATE_FORBIDDEN
 from glare_core.types.fields import INT64_MAX, INT64_MIN, MAX_LINK_LENGTH
+from glare_core.types.jsonschema import validator_keywords
 from glare_core.types.spec import FieldSpec
 from glare_core.types.versions import MAX_COMPONENT, MAX_VERSION_LENGTH
 
@@ -88,25 +89,22 @@ EXTERNAL_LINK_PATTERN = "^[hH][tT][tT][pP][sS]?://.+$"
 
 
 def _string_schema(validators: list[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "string"}
+    # Lengths and choices as in the type's JSON-Schema (§19); the pattern is stricter.
+    keywords = validator_keywords(validators, "String")
+    out: dict[str, Any] = {"type": "string", **{
+        key: value for key, value in keywords.items()
+        if key in ("minLength", "maxLength", "enum")}}
     pattern = STORABLE_TEXT
     for v in validators:
-        if isinstance(v, validate.Length):
-            if v.equal is not None:
-                out["minLength"] = out["maxLength"] = v.equal
-            if v.min is not None:
-                out["minLength"] = max(v.min, out.get("minLength", v.min))
-            if v.max is not None:
-                out["maxLength"] = min(v.max, out.get("maxLength", v.max))
-        elif isinstance(v, validate.OneOf):
-            out["enum"] = [str(choice) for choice in v.choices]
-        elif isinstance(v, validate.Regexp):
+        if isinstance(v, validate.Regexp):
             # marshmallow's Regexp matches from the start, a JSON-Schema pattern anywhere.
             regex = v.regex.pattern
             pattern = regex if regex.startswith("^") else f"^(?:{regex})"
         elif isinstance(v, gv.ForbiddenChars):
             pattern = f"^{storable_chars(''.join(v.chars))}+$"
-    if "enum" not in out:
+    if "enum" in out:
+        out["enum"] = [str(choice) for choice in out["enum"]]
+    else:
         out["pattern"] = pattern
     return out
 
@@ -115,18 +113,19 @@ def _number_schema(kind: str, validators: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = (
         {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
         if kind == "Integer" else {"type": "number", "format": "double"})
-    for v in validators:
+    keywords = validator_keywords(validators, kind)
+    if "minimum" in keywords:
+        out["minimum"] = max(keywords["minimum"], out.get("minimum", keywords["minimum"]))
+    if "maximum" in keywords:
+        out["maximum"] = min(keywords["maximum"], out.get("maximum", keywords["maximum"]))
+    if "enum" in keywords:
+        out["enum"] = keywords["enum"]
+    for v in validators:  # OpenAPI 3.0's booleans; the §19 export has no exclusive bounds
         if isinstance(v, validate.Range):
-            if v.min is not None:
-                out["minimum"] = max(v.min, out.get("minimum", v.min))
-            if v.max is not None:
-                out["maximum"] = min(v.max, out.get("maximum", v.max))
             if not v.min_inclusive:
                 out["exclusiveMinimum"] = True
             if not v.max_inclusive:
                 out["exclusiveMaximum"] = True
-        elif isinstance(v, validate.OneOf):
-            out["enum"] = list(v.choices)
     return out
 
 
@@ -155,30 +154,24 @@ def field_input_schema(spec: FieldSpec) -> dict[str, Any]:
     field = spec.field
     if spec.kind == "List":
         element = field.element  # type: ignore[attr-defined]
+        keywords = validator_keywords(field.validators, "List")
         out: dict[str, Any] = {"type": "array", "items": scalar_input_schema(
-            spec.element_kind or "String", element.validators)}
-        for v in field.validators:
-            if isinstance(v, validate.Length):
-                if v.min is not None:
-                    out["minItems"] = v.min
-                if v.max is not None:
-                    out["maxItems"] = v.max
-            elif isinstance(v, gv.UniqueItems) and not v.convert_to_set:
-                out["uniqueItems"] = True
+            spec.element_kind or "String", element.validators), **{
+            key: value for key, value in keywords.items() if key in ("minItems", "maxItems")}}
+        # A list that drops duplicates (convert_to_set) accepts them.
+        if any(isinstance(v, gv.UniqueItems) and not v.convert_to_set
+               for v in field.validators):
+            out["uniqueItems"] = True
     elif spec.kind == "Dict":
         element = field.element  # type: ignore[attr-defined]
         value_schema = scalar_input_schema(spec.element_kind or "String", element.validators)
-        out = {"type": "object", "description": "Keys: 1 to 255 characters."}
+        keywords = validator_keywords(field.validators, "Dict")
+        out = {"type": "object", "description": "Keys: 1 to 255 characters.", **{
+            key: value for key, value in keywords.items()
+            if key in ("minProperties", "maxProperties", "required")}}
         for v in field.validators:
-            if isinstance(v, validate.Length):
-                if v.min is not None:
-                    out["minProperties"] = v.min
-                if v.max is not None:
-                    out["maxProperties"] = v.max
-            elif isinstance(v, gv.AllowedDictKeys):
+            if isinstance(v, gv.AllowedDictKeys):
                 out["properties"] = {key: dict(value_schema) for key in v.keys}
-            elif isinstance(v, gv.RequiredDictKeys):
-                out["required"] = list(v.keys)
             elif isinstance(v, gv.DictKeyLength):
                 out["description"] = (f"Keys: {v.min_length or 0} to {v.max_length} "
                                       "characters.")
