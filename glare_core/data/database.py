@@ -38,6 +38,10 @@ def utcnow() -> dt.datetime:
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
+#: Seconds to wait for a PostgreSQL server to accept a connection (libpq's connect_timeout).
+PG_CONNECT_TIMEOUT = 10
+
+
 class UnusableDatabaseURL(ValueError):
     """A database URL Glare cannot use (not a URL, another database, no driver)."""
 
@@ -72,6 +76,10 @@ def create_db_engine(url: str, **options: Any) -> Engine:
             _tune_sqlite(engine)
             return engine
         options.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in sa_url.query:
+            # A host that drops packets would otherwise hold a start-up, or a request,
+            # for as long as the kernel retries (minutes); the URL may set its own.
+            options.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT})
         return sa.create_engine(sa_url, **options)
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
         hint = (" (pip install 'glare-core[postgres]' installs psycopg, for "

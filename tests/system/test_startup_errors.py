@@ -82,6 +82,17 @@ def test_a_database_that_cannot_be_reached(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+def test_a_database_server_that_never_answers(tmp_path: Path) -> None:
+    """A server that accepts the connection and then says nothing (a hung host, a
+    firewall that swallows packets): the command gives up after libpq's connect timeout
+    instead of waiting without end."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # never accepts, never answers
+        url = f"postgresql+psycopg://glare@127.0.0.1:{silent.getsockname()[1]}/glare"
+        line = refused(MANAGE, "--data-dir", str(tmp_path / "data"), "db", "current",
+                       env={"GLARE_DATABASE_URL": url})
+    assert "Cannot connect to the database" in line and "timeout" in line.lower(), line
+
+
 @pytest.mark.parametrize(("url", "reason"), [
     ("mysql://glare:s3cret@db/glare", "Glare runs on sqlite and postgresql, not mysql"),
     ("glare.db", "not a database URL"),
