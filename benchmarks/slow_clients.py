@@ -14,10 +14,10 @@ opens ``--connections`` connections that
 
 keeps that many open for ``--duration`` s (a connection the server closes is replaced at
 the next tick), and meanwhile a normal client sends, one after the other on new
-connections, ``GET /healthcheck``, a listing and a create. It prints the normal client's
-latency (p50, p99, max, and how many requests failed or took more than 1 s), the attack
-connections the server cut, and how, side by side for both servers. ``none`` is the same
-normal client without an attack: the reference of the run.
+connections, ``GET /healthcheck``, a listing, a create and a 256 KiB upload. It prints
+the normal client's latency (p50, p99, max, and how many requests failed or took more
+than 1 s), the attack connections the server cut, and how, side by side for both
+servers. ``none`` is the same normal client without an attack: the reference of the run.
 
     .venv/bin/python benchmarks/slow_clients.py                        # 200 connections
     .venv/bin/python benchmarks/slow_clients.py --connections 50 --duration 20 \\
@@ -218,22 +218,33 @@ class Attack(threading.Thread):
         self.selector.close()
 
 
+#: What the normal client uploads in its turn (an upload like any other, not a trickle).
+PROBE_UPLOAD = os.urandom(256 * 1024)
+
+
 def probe(url: str, until: float) -> tuple[list[float], int]:
-    """The normal client: healthcheck, listing and create in turn, each on a new
-    connection, until ``until``; returns the latencies (s) and the number of failures."""
+    """The normal client: healthcheck, listing, create and a 256 KiB upload in turn, each
+    on a new connection, until ``until``; returns the latencies (s) and the number of
+    failures."""
     latencies, failures, turn = [], 0, 0
+    target = requests.post(f"{url}{SAMPLE}", headers=HEADERS, timeout=PROBE_TIMEOUT,
+                           json={"name": f"probe-{os.urandom(6).hex()}"}).json()["id"]
     while time.monotonic() < until:
         started = time.monotonic()
         try:
-            if turn % 3 == 0:
+            if turn % 4 == 0:
                 response = requests.get(f"{url}/healthcheck", timeout=PROBE_TIMEOUT)
-            elif turn % 3 == 1:
+            elif turn % 4 == 1:
                 response = requests.get(f"{url}{SAMPLE}?limit=5", headers=HEADERS,
                                         timeout=PROBE_TIMEOUT)
-            else:
+            elif turn % 4 == 2:
                 response = requests.post(f"{url}{SAMPLE}", headers=HEADERS,
                                          timeout=PROBE_TIMEOUT,
                                          json={"name": f"probe-{os.urandom(6).hex()}"})
+            else:
+                response = requests.put(
+                    f"{url}{SAMPLE}/{target}/blob", data=PROBE_UPLOAD, timeout=PROBE_TIMEOUT,
+                    headers={**HEADERS, "Content-Type": "application/octet-stream"})
             ok = response.status_code in (200, 201)
         except requests.RequestException:
             ok = False

@@ -95,6 +95,13 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+def _count_or_zero(value: Any) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return number
+
+
 def _optional_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
@@ -130,7 +137,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "REQUEST_HEAD_TIMEOUT": (20.0, _non_negative),
     "MIN_UPLOAD_RATE": (500.0, _non_negative),
     "MIN_UPLOAD_RATE_GRACE": (20.0, _non_negative),
-    "UPLOAD_THREADS": (8, _positive_int),
+    "UPLOAD_THREADS": (0, _count_or_zero),  # 0: one per connection the worker holds
     "GRACEFUL_TIMEOUT": (30.0, _non_negative),
     "AUTO_MIGRATE": (True, _bool),
     "AUTH_STRATEGY": ("noauth", _auth_strategy),

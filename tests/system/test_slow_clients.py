@@ -52,13 +52,17 @@ def server(start_server, tmp_path: Path):
     })
 
 
-def normal_requests(url: str, seconds: float) -> list[tuple[str, float, int]]:
+def normal_requests(url: str, seconds: float, *, upload_to: str | None = None
+                    ) -> list[tuple[str, float, int]]:
     """A normal client's requests, one after the other on new connections, for
-    ``seconds``: (what, seconds taken, status)."""
+    ``seconds``: (what, seconds taken, status). With ``upload_to`` (an artifact id), a
+    256 KiB upload to its blob too."""
     done = []
     until = time.monotonic() + seconds
+    data = os.urandom(256 * 1024)
+    kinds = ("healthcheck", "list", "create", *(("upload",) if upload_to else ()))
     while time.monotonic() < until:
-        for what in ("healthcheck", "list", "create"):
+        for what in kinds:
             started = time.monotonic()
             try:
                 if what == "healthcheck":
@@ -66,6 +70,10 @@ def normal_requests(url: str, seconds: float) -> list[tuple[str, float, int]]:
                 elif what == "list":
                     response = requests.get(f"{url}{SAMPLE}?limit=5", headers=MEMBER,
                                             timeout=30)
+                elif what == "upload":
+                    response = requests.put(
+                        f"{url}{SAMPLE}/{upload_to}/blob", data=data, timeout=30,
+                        headers={**MEMBER, "Content-Type": "application/octet-stream"})
                 else:
                     response = requests.post(f"{url}{SAMPLE}", headers=MEMBER, timeout=30,
                                              json={"name": os.urandom(6).hex()})
@@ -106,6 +114,34 @@ def test_a_normal_client_is_answered_within_a_second_during_the_attack(server, k
     else:
         assert stats.answered.get("408", 0) >= ATTACKERS * 0.9, stats
     assert "Traceback" not in server.log_path.read_text()
+
+
+@pytest.mark.parametrize("kind", ["body", "upload"])
+def test_a_normal_upload_goes_through_while_uploads_trickle(start_server, tmp_path, kind):
+    """With the upload lane as shipped (a thread per connection, started as needed), 200
+    trickling uploads hold up neither the other requests nor a real upload."""
+    server = start_server(tmp_path / "data", threads=THREADS, env={
+        "GLARE_REQUEST_HEAD_TIMEOUT": str(HEAD_TIMEOUT),
+        "GLARE_MIN_UPLOAD_RATE_GRACE": str(GRACE)})
+    slow = attack_module()
+    artifacts = slow.create_artifacts(server.url, ATTACKERS)
+    target = requests.post(f"{server.url}{SAMPLE}", headers=MEMBER, json={"name": "real"},
+                           timeout=30).json()["id"]
+    attack = slow.Attack(kind, server.url, ATTACKERS, 1.0, artifacts)
+    attack.start()
+    try:
+        deadline = time.monotonic() + 30
+        while attack.stats.opened < ATTACKERS and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert attack.stats.opened >= ATTACKERS
+        served = normal_requests(server.url, GRACE + 3, upload_to=target)
+    finally:
+        attack.stop()
+    assert [status for *_, status in served if status not in (200, 201)] == []
+    uploads = [took for what, took, _ in served if what == "upload"]
+    assert uploads and max(uploads) < 1.0, (uploads, attack.stats)
+    # Every trickler had a thread, so every one met the minimum rate.
+    assert attack.stats.answered.get("408", 0) >= ATTACKERS * 0.9, attack.stats
 
 
 def test_a_slow_but_steady_upload_is_not_cut_and_a_trickle_is(start_server, tmp_path):
