@@ -222,13 +222,11 @@ class Attack(threading.Thread):
 PROBE_UPLOAD = os.urandom(256 * 1024)
 
 
-def probe(url: str, until: float) -> tuple[list[float], int]:
+def probe(url: str, until: float, target: str) -> tuple[list[float], int]:
     """The normal client: healthcheck, listing, create and a 256 KiB upload in turn, each
     on a new connection, until ``until``; returns the latencies (s) and the number of
-    failures."""
+    failures. ``target``: the artifact whose blob it uploads."""
     latencies, failures, turn = [], 0, 0
-    target = requests.post(f"{url}{SAMPLE}", headers=HEADERS, timeout=PROBE_TIMEOUT,
-                           json={"name": f"probe-{os.urandom(6).hex()}"}).json()["id"]
     while time.monotonic() < until:
         started = time.monotonic()
         try:
@@ -263,13 +261,14 @@ def percentile(values: list[float], fraction: float) -> float:
 def run_attack(url: str, kind: str, connections: int, duration: float,
                interval: float) -> dict:
     artifacts = create_artifacts(url, connections) if kind in ("body", "upload") else []
+    (target,) = create_artifacts(url, 1)  # before the attack: the stock worker may not answer
     attack = None
     if kind != "none":
         attack = Attack(kind, url, connections, interval, artifacts)
         attack.start()
         time.sleep(min(2.0, interval))  # every connection open before the probe starts
     try:
-        latencies, failures = probe(url, time.monotonic() + duration)
+        latencies, failures = probe(url, time.monotonic() + duration, target)
     finally:
         if attack is not None:
             attack.stop()
