@@ -11,6 +11,8 @@ opens ``--connections`` connections that
   then one byte of the body every ``--interval`` s;
 - ``upload``: the same with ``Expect: 100-continue`` (not waiting for the 100);
 - ``json``: the same with a JSON body (``POST`` of 1,000 bytes announced);
+- ``download``: ask for an 8 MiB blob, then read one byte of it every ``--interval`` s
+  (with a small receive buffer, so the server's sends wait on it);
 
 keeps that many open for ``--duration`` s (a connection the server closes is replaced at
 the next tick), and meanwhile a normal client sends, one after the other on new
@@ -51,7 +53,9 @@ BIN = Path(sys.executable).parent
 HEADERS = {"X-Identity-Status": "Confirmed", "X-Project-Id": "bench", "X-User-Id": "bench",
            "X-Roles": "member"}
 SAMPLE = "/artifacts/sample_artifact"
-ATTACKS = ("none", "idle", "headers", "body", "upload", "json")
+ATTACKS = ("none", "idle", "headers", "body", "upload", "json", "download")
+#: The blob every ``download`` attacker asks for: more than socket buffers hold.
+DOWNLOAD_SIZE = 8 << 20
 #: How long the normal client waits for one answer before counting it as failed.
 PROBE_TIMEOUT = 30.0
 
@@ -117,9 +121,22 @@ def create_artifacts(url: str, count: int) -> list[str]:
     return ids
 
 
+def create_download(url: str) -> str:
+    """An artifact with a ``DOWNLOAD_SIZE`` blob, for the download attack."""
+    (artifact,) = create_artifacts(url, 1)
+    response = requests.put(f"{url}{SAMPLE}/{artifact}/blob", data=os.urandom(DOWNLOAD_SIZE),
+                            headers={**HEADERS, "Content-Type": "application/octet-stream"},
+                            timeout=120)
+    response.raise_for_status()
+    return artifact
+
+
 def attack_script(kind: str, host: str, artifact: str | None) -> tuple[bytes, bytes]:
     """What an attacking connection sends at once, and the bytes it then trickles."""
     identity = "".join(f"{name}: {value}\r\n" for name, value in HEADERS.items())
+    if kind == "download":
+        return (f"GET {SAMPLE}/{artifact}/blob HTTP/1.1\r\nHost: {host}\r\n{identity}"
+                "\r\n").encode(), b""
     if kind == "headers":
         return f"GET /healthcheck HTTP/1.1\r\nHost: {host}\r\nX-Slow: ".encode(), b"a"
     if kind in ("body", "upload"):
@@ -158,20 +175,38 @@ class Attack(threading.Thread):
 
     def open(self, index: int) -> None:
         try:
-            sock = socket.create_connection(self.address, timeout=5)
+            sock = socket.socket()
+            if self.kind == "download":  # a small window: the server's sends wait on us
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(5)
+            sock.connect(self.address)
             sock.setblocking(False)
             sock.send(self.scripts[index][0])
         except OSError:
+            sock.close()
             return  # tried again at the next tick
         self.stats.opened += 1
         self.sockets[index] = sock
-        self.selector.register(sock, selectors.EVENT_READ, index)
+        if self.kind != "download":  # a reader takes its byte at each tick instead
+            self.selector.register(sock, selectors.EVENT_READ, index)
+
+    def read_a_byte(self, index: int) -> None:
+        """The download attacker's tick: one byte of its answer, if any."""
+        sock = self.sockets[index]
+        try:
+            if sock is not None and sock.recv(1) == b"":
+                self.drop(index, b"")
+        except BlockingIOError:
+            pass
+        except OSError:
+            self.drop(index, b"")
 
     def drop(self, index: int, answer: bytes) -> None:
         sock = self.sockets[index]
         if sock is None:
             return
-        self.selector.unregister(sock)
+        if self.kind != "download":
+            self.selector.unregister(sock)
         sock.close()
         self.sockets[index] = None
         if answer:
@@ -192,11 +227,16 @@ class Attack(threading.Thread):
                     sock = self.sockets[index]
                     if sock is None:
                         self.open(index)
+                    elif self.kind == "download":
+                        self.read_a_byte(index)
                     elif self.scripts[index][1]:
                         try:
                             sock.send(self.scripts[index][1])
                         except OSError:
                             self.drop(index, b"")
+            if self.kind == "download":
+                time.sleep(max(0.0, min(0.2, next_tick - now)))
+                continue
             for key, _ in self.selector.select(timeout=max(0.0, min(0.2, next_tick - now))):
                 index = key.data
                 try:
@@ -261,6 +301,8 @@ def percentile(values: list[float], fraction: float) -> float:
 def run_attack(url: str, kind: str, connections: int, duration: float,
                interval: float) -> dict:
     artifacts = create_artifacts(url, connections) if kind in ("body", "upload") else []
+    if kind == "download":
+        artifacts = [create_download(url)] * connections
     (target,) = create_artifacts(url, 1)  # before the attack: the stock worker may not answer
     attack = None
     if kind != "none":

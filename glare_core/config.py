@@ -137,7 +137,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "REQUEST_HEAD_TIMEOUT": (20.0, _non_negative),
     "MIN_UPLOAD_RATE": (500.0, _non_negative),
     "MIN_UPLOAD_RATE_GRACE": (20.0, _non_negative),
-    "UPLOAD_THREADS": (0, _count_or_zero),  # 0: one per connection the worker holds
+    "STREAM_THREADS": (0, _count_or_zero),  # 0: one per connection the worker holds
     "GRACEFUL_TIMEOUT": (30.0, _non_negative),
     "AUTO_MIGRATE": (True, _bool),
     "AUTH_STRATEGY": ("noauth", _auth_strategy),

@@ -20,13 +20,15 @@ upload (a byte every 5 s, so never silent for the client timeout) took every thr
   closed, if it sent nothing). TLS, PROXY protocol and HTTP/2 cleartext connections keep
   gunicorn's own path.
 - Requests then go to one of two lanes: those that no longer wait on their client (no
-  body, or all of it gathered) to gunicorn's pool of ``GLARE_THREADS``, uploads (a
-  large, chunked or ``Expect: 100-continue`` body) to a pool of their own, grown on
-  demand up to ``GLARE_UPLOAD_THREADS`` (by default, one per connection the worker
-  holds: gunicorn's ``worker_connections``). A real slow upload holds its thread for as
-  long as it sends; slow uploaders never hold the other lane: health checks, listings,
-  reads and creates keep answering. A bounded upload lane would let as many trickling
-  uploads hold up every real one until they are cut, and an idle thread costs little.
+  body, or all of it gathered) to gunicorn's pool of ``GLARE_THREADS``; those that
+  stream at their client's pace, uploads (a large, chunked or ``Expect: 100-continue``
+  body) and blob downloads, to a pool of their own, grown on demand up to
+  ``GLARE_STREAM_THREADS`` (by default, one per connection the worker holds: gunicorn's
+  ``worker_connections``). A slow sender or reader holds its thread for as long as it
+  streams, but never a thread of the other lane: health checks, listings, reads and
+  creates keep answering. A bounded streaming lane would let as many trickling clients
+  hold up every real upload and download until they are cut, and an idle thread costs
+  little.
 - The rest of a body must keep ``GLARE_MIN_UPLOAD_RATE`` (``api/body_rate.py``): a
   trickling upload gets a 408 after about the grace time, and stores nothing.
 
@@ -87,7 +89,7 @@ from glare_core.api.client_timeout import (
 from glare_core.api.errors import envelope, is_refused_request
 from glare_core.api.expect_continue import defer_continue
 from glare_core.api.identity_headers import note_repeated
-from glare_core.api.request_head import QUICK, UPLOAD, RequestHead
+from glare_core.api.request_head import QUICK, STREAM, RequestHead
 from glare_core.config import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -178,13 +180,13 @@ class GlareWorker(ThreadWorker):
     head_timeout: float = SETTINGS["REQUEST_HEAD_TIMEOUT"][0]
     min_rate: float = SETTINGS["MIN_UPLOAD_RATE"][0]
     rate_grace: float = SETTINGS["MIN_UPLOAD_RATE_GRACE"][0]
-    upload_threads: int = SETTINGS["UPLOAD_THREADS"][0]
+    stream_threads: int = SETTINGS["STREAM_THREADS"][0]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._heads: dict[Any, RequestHead] = {}
         self._gathering = False
-        self._upload_pool: ThreadPoolExecutor | None = None
+        self._stream_pool: ThreadPoolExecutor | None = None
         self._stopping = threading.Event()  # set: bodies still being received fail
         self._pacers: set[PacedSocket] = set()
         self._pacers_lock = threading.Lock()
@@ -197,7 +199,7 @@ class GlareWorker(ThreadWorker):
         self.head_timeout = config.get("GLARE_REQUEST_HEAD_TIMEOUT", self.head_timeout)
         self.min_rate = config.get("GLARE_MIN_UPLOAD_RATE", self.min_rate)
         self.rate_grace = config.get("GLARE_MIN_UPLOAD_RATE_GRACE", self.rate_grace)
-        self.upload_threads = config.get("GLARE_UPLOAD_THREADS", self.upload_threads)
+        self.stream_threads = config.get("GLARE_STREAM_THREADS", self.stream_threads)
         cfg = self.cfg
         # TLS handshakes, PROXY protocol headers and HTTP/2 prefaces are gunicorn's to read.
         self._gathering = (not cfg.is_ssl and cfg.proxy_protocol in ("off", None)
@@ -206,9 +208,9 @@ class GlareWorker(ThreadWorker):
         # By default every connection may hold an upload thread: a thread waiting on its
         # client costs little (measured: 300 of them, 90 MiB per worker), and a smaller
         # lane lets as many trickling uploads hold up every real one (docs/performance.md).
-        self._upload_pool = ThreadPoolExecutor(
-            max_workers=self.upload_threads or self.worker_connections,
-            thread_name_prefix="glare-upload")
+        self._stream_pool = ThreadPoolExecutor(
+            max_workers=self.stream_threads or self.worker_connections,
+            thread_name_prefix="glare-stream")
         error_log = logging.getLogger("gunicorn.error")
         if not any(isinstance(f, SilentClientLogFilter) for f in error_log.filters):
             error_log.addFilter(SilentClientLogFilter())
@@ -217,8 +219,8 @@ class GlareWorker(ThreadWorker):
         try:
             super().run()
         finally:
-            if self._upload_pool is not None:
-                self._upload_pool.shutdown(wait=False, cancel_futures=True)
+            if self._stream_pool is not None:
+                self._stream_pool.shutdown(wait=False, cancel_futures=True)
 
     def handle_exit(self, sig: Any, frame: Any) -> None:
         if self._stop_started is None:
@@ -226,8 +228,8 @@ class GlareWorker(ThreadWorker):
         super().handle_exit(sig, frame)
 
     def handle_quit(self, sig: Any, frame: Any) -> None:
-        if self._upload_pool is not None:
-            self._upload_pool.shutdown(wait=False, cancel_futures=True)
+        if self._stream_pool is not None:
+            self._stream_pool.shutdown(wait=False, cancel_futures=True)
         super().handle_quit(sig, frame)
 
     # ---- the main thread: gather each request before a thread takes it --------------
@@ -296,7 +298,7 @@ class GlareWorker(ThreadWorker):
         self._submit(conn, head.lane)
 
     def _submit(self, conn: Any, lane: str) -> None:
-        pool = self._upload_pool if lane == UPLOAD and self._upload_pool else self.tpool
+        pool = self._stream_pool if lane == STREAM and self._stream_pool else self.tpool
         future = pool.submit(self.handle, conn)
         future.add_done_callback(
             lambda done: self.method_queue.defer(self.finish_request, conn, done))

@@ -3,10 +3,11 @@
 ``RequestHead`` collects the bytes of one request as they arrive on a non-blocking
 socket: its head, and a small body (up to ``PREBUFFER`` bytes: a JSON document) whole.
 It then says which lane of threads the request belongs to: ``QUICK`` for a request that
-no longer waits on its client (no body, or all of it gathered), ``UPLOAD`` for one whose
-body will stream while a thread serves it. A large body is not waited for: the app may
-refuse the upload on its head alone (413 for an announced size over the limit, 401,
-404), and its client may wait for that answer before sending more.
+no longer waits on its client (no body, or all of it gathered), ``STREAM`` for one that
+will wait on its client while a thread serves it: an upload whose body streams in, or a
+blob download, which streams out at the pace its client reads. A large body is not
+waited for: the app may refuse the upload on its head alone (413 for an announced size
+over the limit, 401, 404), and its client may wait for that answer before sending more.
 
 It also keeps the request's deadline: the whole head within ``head_timeout`` seconds,
 then the gathered body at ``min_rate`` bytes a second on average after a ``grace``
@@ -23,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 
-QUICK, UPLOAD = "quick", "upload"
+QUICK, STREAM = "quick", "stream"
 
 #: The largest body gathered whole before a thread is given (JSON bodies are small).
 PREBUFFER = 64 * 1024
@@ -110,10 +111,14 @@ class RequestHead:
                 f"{self.body_received} bytes")
 
 
+#: ``GET /artifacts/<type>/<id>/<blob path>``: a blob download (any query string).
+_BLOB_DOWNLOAD = re.compile(rb"GET /artifacts/[^/?\s]+/[^/?\s]+/[^?\s]")
+
+
 def classify(head: bytes) -> tuple[str, int]:
     """The lane of a request with this head, and how many body bytes to gather first."""
     length: int | None = None
-    streamed = False
+    streamed = _BLOB_DOWNLOAD.match(head) is not None  # its client sets the pace
     for line in head.split(b"\n")[1:]:
         name, colon, value = line.partition(b":")
         if not colon:
@@ -128,9 +133,9 @@ def classify(head: bytes) -> tuple[str, int]:
         elif name == b"expect" and value == b"100-continue":
             streamed = True  # the client waits for the app's 100 before sending the body
     if streamed:
-        return UPLOAD, 0
+        return STREAM, 0
     if not length:
         return QUICK, 0
     if length <= PREBUFFER:
         return QUICK, length
-    return UPLOAD, 0
+    return STREAM, 0

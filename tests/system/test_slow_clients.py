@@ -48,7 +48,7 @@ def server(start_server, tmp_path: Path):
     return start_server(tmp_path / "data", threads=THREADS, env={
         "GLARE_REQUEST_HEAD_TIMEOUT": str(HEAD_TIMEOUT),
         "GLARE_MIN_UPLOAD_RATE_GRACE": str(GRACE),
-        "GLARE_UPLOAD_THREADS": str(THREADS),
+        "GLARE_STREAM_THREADS": str(THREADS),
     })
 
 
@@ -85,11 +85,13 @@ def normal_requests(url: str, seconds: float, *, upload_to: str | None = None
     return done
 
 
-@pytest.mark.parametrize("kind", ["idle", "headers", "body", "upload", "json"])
+@pytest.mark.parametrize("kind", ["idle", "headers", "body", "upload", "json", "download"])
 def test_a_normal_client_is_answered_within_a_second_during_the_attack(server, kind):
     slow = attack_module()
     artifacts = slow.create_artifacts(server.url, ATTACKERS) if kind in ("body", "upload") \
         else []
+    if kind == "download":  # 200 readers of one blob, a byte a second each
+        artifacts = [slow.create_download(server.url)] * ATTACKERS
     attack = slow.Attack(kind, server.url, ATTACKERS, 1.0, artifacts)
     attack.start()
     try:
@@ -106,10 +108,14 @@ def test_a_normal_client_is_answered_within_a_second_during_the_attack(server, k
     slowest = max(served, key=lambda row: row[1])
     assert slowest[1] < 1.0, (slowest, stats)
     assert len(served) >= 9
-    if kind == "idle":
+    if kind == "download":
+        # Slow readers wait in the streaming lane (cut after GLARE_CLIENT_TIMEOUT, when
+        # their buffers stop draining): they must not have taken the other requests' threads.
+        assert stats.opened >= ATTACKERS, stats
+    elif kind == "idle":
         assert stats.closed_silently >= ATTACKERS * 0.9, stats
     elif kind in ("body", "upload"):
-        # In the upload lane, the minimum body rate cuts them, four threads at a time.
+        # In the streaming lane, the minimum body rate cuts them, four threads at a time.
         assert stats.answered.get("408", 0) >= THREADS, stats
     else:
         assert stats.answered.get("408", 0) >= ATTACKERS * 0.9, stats
@@ -118,7 +124,7 @@ def test_a_normal_client_is_answered_within_a_second_during_the_attack(server, k
 
 @pytest.mark.parametrize("kind", ["body", "upload"])
 def test_a_normal_upload_goes_through_while_uploads_trickle(start_server, tmp_path, kind):
-    """With the upload lane as shipped (a thread per connection, started as needed), 200
+    """With the streaming lane as shipped (a thread per connection, started as needed), 200
     trickling uploads hold up neither the other requests nor a real upload."""
     server = start_server(tmp_path / "data", threads=THREADS, env={
         "GLARE_REQUEST_HEAD_TIMEOUT": str(HEAD_TIMEOUT),

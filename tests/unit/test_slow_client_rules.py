@@ -12,7 +12,7 @@ import pytest
 
 from glare_core.api.body_rate import PacedSocket
 from glare_core.api.gunicorn_worker import abandon_after
-from glare_core.api.request_head import MAX_HEAD, PREBUFFER, QUICK, UPLOAD, RequestHead, classify
+from glare_core.api.request_head import MAX_HEAD, PREBUFFER, QUICK, STREAM, RequestHead, classify
 from glare_core.errors import RequestTimeout, ServiceUnavailable
 
 HEAD = b"PUT /x HTTP/1.1\r\nHost: a\r\n"
@@ -23,15 +23,29 @@ HEAD = b"PUT /x HTTP/1.1\r\nHost: a\r\n"
     (b"Content-Length: 0\r\n", QUICK, 0),
     (b"Content-Length: 200\r\n", QUICK, 200),
     (b"content-length:  65536 \r\n", QUICK, PREBUFFER),
-    (b"Content-Length: 65537\r\n", UPLOAD, 0),
-    (b"Content-Length: 200\r\nExpect: 100-continue\r\n", UPLOAD, 0),
-    (b"Transfer-Encoding: chunked\r\n", UPLOAD, 0),
+    (b"Content-Length: 65537\r\n", STREAM, 0),
+    (b"Content-Length: 200\r\nExpect: 100-continue\r\n", STREAM, 0),
+    (b"Transfer-Encoding: chunked\r\n", STREAM, 0),
     # gunicorn refuses these without reading a body: nothing to wait for.
     (b"Content-Length: 2x\r\n", QUICK, 0),
     (b"Content-Length: 5\r\nContent-Length: 6\r\n", QUICK, 0),
 ])
 def test_the_lane_and_the_body_gathered_first(headers: bytes, lane: str, gathered: int):
     assert classify(HEAD + headers + b"\r\n") == (lane, gathered)
+
+
+@pytest.mark.parametrize(("request_line", "lane"), [
+    (b"GET /artifacts/images/0f1e/image HTTP/1.1", STREAM),
+    (b"GET /artifacts/images/0f1e/folder/a%2Fkey?x=1 HTTP/1.1", STREAM),
+    (b"HEAD /artifacts/images/0f1e/image HTTP/1.1", QUICK),
+    (b"GET /artifacts/images/0f1e HTTP/1.1", QUICK),
+    (b"GET /artifacts/images?name=x/y HTTP/1.1", QUICK),
+    (b"GET /healthcheck HTTP/1.1", QUICK),
+])
+def test_blob_downloads_stream_at_their_clients_pace(request_line: bytes, lane: str):
+    """A download waits on its reader as an upload waits on its sender: a thread of the
+    streaming lane, so slow readers never hold the threads other requests need."""
+    assert classify(request_line + b"\r\nHost: a\r\n\r\n") == (lane, 0)
 
 
 def test_a_head_is_ready_once_complete_and_a_small_body_once_whole():
