@@ -145,7 +145,10 @@ def test_a_normal_upload_goes_through_while_uploads_trickle(start_server, tmp_pa
         attack.stop()
     assert [status for *_, status in served if status not in (200, 201)] == []
     uploads = [took for what, took, _ in served if what == "upload"]
-    assert uploads and max(uploads) < 1.0, (uploads, attack.stats)
+    # Held up, an upload would wait for the tricklers' cut (GRACE) and their replacements.
+    # Unheld, it answers within 1 s on an idle machine (benchmarks/slow_clients.py), but
+    # 200 tricklers cut and reconnecting at once can cost a loaded one a second more.
+    assert uploads and max(uploads) < GRACE - 0.5, (uploads, attack.stats)
     # Every trickler had a thread, so every one met the minimum rate.
     assert attack.stats.answered.get("408", 0) >= ATTACKERS * 0.9, attack.stats
 
