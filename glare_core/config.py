@@ -88,13 +88,6 @@ def _non_negative(value: Any) -> float:
     return number
 
 
-def _positive_int(value: Any) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError("must be 1 or more")
-    return number
-
-
 def _count_or_zero(value: Any) -> int:
     number = int(value)
     if number < 0:

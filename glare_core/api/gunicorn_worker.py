@@ -205,9 +205,10 @@ class GlareWorker(ThreadWorker):
         self._gathering = (not cfg.is_ssl and cfg.proxy_protocol in ("off", None)
                            and getattr(cfg, "http2_cleartext", "off") in ("off", None))
         self.worker_connections = _room_for_connections(self.worker_connections, self.log)
-        # By default every connection may hold an upload thread: a thread waiting on its
+        # By default every connection may hold a streaming thread: a thread waiting on its
         # client costs little (measured: 300 of them, 90 MiB per worker), and a smaller
-        # lane lets as many trickling uploads hold up every real one (docs/performance.md).
+        # lane lets as many trickling clients hold up every real transfer
+        # (docs/performance.md).
         self._stream_pool = ThreadPoolExecutor(
             max_workers=self.stream_threads or self.worker_connections,
             thread_name_prefix="glare-stream")
@@ -305,7 +306,7 @@ class GlareWorker(ThreadWorker):
 
     def _forget(self, conn: Any, head: RequestHead) -> None:
         self._heads.pop(conn, None)
-        if getattr(head, "registered", False):
+        if head.registered:
             with contextlib.suppress(OSError, KeyError, ValueError):
                 self.poller.unregister(conn.sock)
             head.registered = False

@@ -46,10 +46,9 @@ def keystone_swift(keystone: KeystoneServer,
 
 
 def v3_settings(keystone: KeystoneServer, **extra: Any) -> dict[str, Any]:
-    return {"auth_url": keystone.auth_url, "auth_version": "3", "user": USER, "key": PASSWORD,
-            "project_name": PROJECT, "user_domain_name": "Default",
-            "project_domain_name": "Default", "container_prefix": f"k{uuid.uuid4().hex[:10]}",
-            "segment_size": SEGMENT, "large_object_size": SEGMENT, **extra}
+    return keystone.swift_credentials(
+        USER, PASSWORD, PROJECT, container_prefix=f"k{uuid.uuid4().hex[:10]}",
+        segment_size=SEGMENT, large_object_size=SEGMENT, **extra)
 
 
 def test_blobs_round_trip_in_the_projects_keystone_account(keystone, keystone_swift):

@@ -49,10 +49,9 @@ def swift(bare_keystone: KeystoneServer,
 
 
 def settings(keystone: KeystoneServer, **extra: Any) -> dict[str, Any]:
-    return {"auth_url": keystone.auth_url, "auth_version": "3", "user": USER, "key": PASSWORD,
-            "project_name": PROJECT, "user_domain_name": "Default",
-            "project_domain_name": "Default", "container_prefix": f"u{uuid.uuid4().hex[:10]}",
-            "segment_size": SEGMENT, "large_object_size": SEGMENT, **extra}
+    return keystone.swift_credentials(
+        USER, PASSWORD, PROJECT, container_prefix=f"u{uuid.uuid4().hex[:10]}",
+        segment_size=SEGMENT, large_object_size=SEGMENT, **extra)
 
 
 def test_the_catalog_has_no_object_store(bare_keystone: KeystoneServer) -> None:

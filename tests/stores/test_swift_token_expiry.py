@@ -62,9 +62,7 @@ def tempauth(swift: SwiftServer, _keystone: KeystoneServer) -> dict[str, Any]:
 
 
 def keystone_v3(_swift: SwiftServer, keystone: KeystoneServer) -> dict[str, Any]:
-    return {"auth_url": keystone.auth_url, "auth_version": "3", "user": "expiring",
-            "key": "expiring-secret", "project_name": "expiring-project",
-            "user_domain_name": "Default", "project_domain_name": "Default"}
+    return keystone.swift_credentials("expiring", "expiring-secret", "expiring-project")
 
 
 @pytest.mark.parametrize("credentials", [tempauth, keystone_v3])

@@ -68,6 +68,14 @@ class KeystoneServer:
     def auth_url(self) -> str:
         return self.env["OS_AUTH_URL"]
 
+    def swift_credentials(self, user: str, password: str, project: str,
+                          **extra: Any) -> dict[str, Any]:
+        """``GLARE_SWIFT`` settings that log in to this Keystone (v3, password) as
+        ``user`` of ``project`` in the default domain; ``extra``: more store settings."""
+        return {"auth_url": self.auth_url, "auth_version": "3", "user": user,
+                "key": password, "project_name": project, "user_domain_name": "Default",
+                "project_domain_name": "Default", **extra}
+
     def middleware_settings(self, **extra: Any) -> dict[str, Any]:
         """keystonemiddleware ``[keystone_authtoken]`` options for the service user."""
         return {

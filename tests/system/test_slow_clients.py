@@ -53,6 +53,19 @@ def server(start_server, tmp_path: Path):
     })
 
 
+def started_attack(url: str, kind: str, artifacts: list[str]):
+    """``ATTACKERS`` connections of ``kind`` (a byte a second), once every one is open."""
+    attack = attack_module().Attack(kind, url, ATTACKERS, 1.0, artifacts)
+    attack.start()
+    deadline = time.monotonic() + 30
+    while attack.stats.opened < ATTACKERS and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if attack.stats.opened < ATTACKERS:
+        attack.stop()
+    assert attack.stats.opened >= ATTACKERS, attack.stats  # the whole attack is on
+    return attack
+
+
 def normal_requests(url: str, seconds: float, *, upload_to: str | None = None
                     ) -> list[tuple[str, float, int]]:
     """A normal client's requests, one after the other on new connections, for
@@ -93,13 +106,8 @@ def test_a_normal_client_is_answered_within_a_second_during_the_attack(server, k
         else []
     if kind == "download":  # 200 readers of one blob, a byte a second each
         artifacts = [slow.create_download(server.url)] * ATTACKERS
-    attack = slow.Attack(kind, server.url, ATTACKERS, 1.0, artifacts)
-    attack.start()
+    attack = started_attack(server.url, kind, artifacts)
     try:
-        deadline = time.monotonic() + 30
-        while attack.stats.opened < ATTACKERS and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert attack.stats.opened >= ATTACKERS  # the whole attack is on
         # Long enough for the attackers to be cut and to come back.
         served = normal_requests(server.url, HEAD_TIMEOUT + GRACE + 3)
     finally:
@@ -138,13 +146,8 @@ def test_a_normal_upload_goes_through_while_uploads_trickle(start_server, tmp_pa
     artifacts = slow.create_artifacts(server.url, ATTACKERS)
     target = requests.post(f"{server.url}{SAMPLE}", headers=MEMBER, json={"name": "real"},
                            timeout=30).json()["id"]
-    attack = slow.Attack(kind, server.url, ATTACKERS, 1.0, artifacts)
-    attack.start()
+    attack = started_attack(server.url, kind, artifacts)
     try:
-        deadline = time.monotonic() + 30
-        while attack.stats.opened < ATTACKERS and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert attack.stats.opened >= ATTACKERS
         served = normal_requests(server.url, GRACE + 3, upload_to=target)
     finally:
         attack.stop()
