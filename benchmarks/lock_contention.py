@@ -10,6 +10,10 @@ every upload and tag that was answered 200 is there (nothing lost).
 
     .venv/bin/python benchmarks/lock_contention.py                       # SQLite
     .venv/bin/python benchmarks/lock_contention.py --database-url postgresql+psycopg://...
+
+On PostgreSQL, ``--locks rows,advisory`` runs the same writers with each lock store in
+turn, in one run: ``rows`` is the polled ``glare_locks`` rows every database used before
+(and SQLite still uses), ``advisory`` the lock queue PostgreSQL serves now.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from glare_core.app import create_app
 from glare_core.data.migrations import ensure_schema
+from glare_core.data.sql.locks import SqlLockStore, lock_store
 
 HEADERS = {"X-Identity-Status": "Confirmed", "X-Project-Id": "bench", "X-User-Id": "bench",
            "X-Roles": "member"}
@@ -78,6 +83,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs, each on a new artifact")
     parser.add_argument("--database-url", help="default: SQLite in a temp folder")
     parser.add_argument("--lock-wait", type=float, help="GLARE_LOCK_WAIT (default: Glare's)")
+    parser.add_argument("--locks", default="glare",
+                        help="comma-separated lock stores to compare: glare (what Glare picks "
+                             "for the database), rows, advisory (PostgreSQL only)")
     args = parser.parse_args()
     settings: dict[str, Any] = {"GLARE_DATA_DIR": tempfile.mkdtemp(prefix="glare-locks-"),
                                 "GLARE_LOG_LEVEL": "WARNING"}
@@ -87,20 +95,31 @@ def main() -> int:
         settings["GLARE_LOCK_WAIT"] = args.lock_wait
     app = create_app(settings, autoload=True)
     ensure_schema(app)
-    database = app.extensions["glare"].database.dialect
-    print(f"{database}: {args.writers} writers x {args.rounds} uploads and "
+    state = app.extensions["glare"]
+    stale_after = app.config["GLARE_LOCK_STALE_AFTER"]
+    stores = {"glare": lambda: lock_store(state.database, stale_after=stale_after),
+              "rows": lambda: SqlLockStore(state.database, stale_after=stale_after),
+              "advisory": lambda: lock_store(state.database, stale_after=stale_after)}
+    kinds = [kind.strip() for kind in args.locks.split(",") if kind.strip()]
+    if unknown := set(kinds) - set(stores):
+        parser.error(f"unknown lock stores: {', '.join(sorted(unknown))}")
+    if "advisory" in kinds and state.database.lock_engine is None:
+        parser.error("advisory locks need PostgreSQL (--database-url)")
+    print(f"{state.database.dialect}: {args.writers} writers x {args.rounds} uploads and "
           f"{args.rounds} patches, one artifact, lock wait {app.config['GLARE_LOCK_WAIT']} s")
-    print(f"{'run':>3} {'wall s':>7} {'slowest s':>9} {'upload 200/409':>15} "
+    print(f"{'locks':<8} {'run':>3} {'wall s':>7} {'slowest s':>9} {'upload 200/409':>15} "
           f"{'patch 200/409':>14} {'other':>6} {'kept':>5}")
     failures = 0
-    for run in range(1, args.repeat + 1):
+    runs = [(kind, run) for run in range(1, args.repeat + 1) for kind in kinds]
+    for kind, run in runs:  # the stores alternate, so a slow spell touches both
+        state.service.locker.store = stores[kind]()
         result = contend(app, args.writers, args.rounds, run)
         answers = result["answers"]
         other = sum(count for (_, status), count in answers.items() if status not in (200, 409))
         kept = (result["keys"] == answers[("upload", 200)]
                 and result["tags"] == answers[("patch", 200)])
         failures += other + (not kept)
-        print(f"{run:>3} {result['wall']:>7.2f} {result['slowest']:>9.2f} "
+        print(f"{kind:<8} {run:>3} {result['wall']:>7.2f} {result['slowest']:>9.2f} "
               f"{answers[('upload', 200)]:>9}/{answers[('upload', 409)]:<5} "
               f"{answers[('patch', 200)]:>8}/{answers[('patch', 409)]:<5} {other:>6} "
               f"{'yes' if kept else 'NO':>5}")

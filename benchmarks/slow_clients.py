@@ -67,15 +67,20 @@ def free_port() -> int:
 
 
 class Server:
-    """A server on a fresh data folder: ``glare-api`` or gunicorn's stock gthread worker."""
+    """A server on a fresh data folder: ``glare-api`` or gunicorn's stock gthread worker.
 
-    def __init__(self, kind: str, work: Path, workers: int, threads: int,
+    ``spec`` is ``glare``, ``gthread``, or either with settings of its own for the same run
+    (``glare:GLARE_STREAM_THREADS=8``)."""
+
+    def __init__(self, spec: str, work: Path, workers: int, threads: int,
                  env: dict[str, str]) -> None:
+        kind, _, own = spec.partition(":")
+        env = {**env, **dict(item.split("=", 1) for item in own.split(",") if item)}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        data = work / f"data-{kind}"
+        data = work / f"data-{self.port}"
         shutil.rmtree(data, ignore_errors=True)
-        self.log = (work / f"server-{kind}.log").open("wb")
+        self.log = (work / f"server-{self.port}.log").open("wb")
         if kind == "glare":
             command = [str(BIN / "glare-api"), "--port", str(self.port), "--data-dir", str(data),
                        "--workers", str(workers), "--threads", str(threads)]
@@ -340,7 +345,9 @@ def main() -> int:
                         help="seconds between two bytes of a trickling connection")
     parser.add_argument("--attacks", default=",".join(ATTACKS), help="comma-separated")
     parser.add_argument("--servers", default="gthread,glare",
-                        help="comma-separated: gthread (gunicorn's stock worker), glare")
+                        help="comma-separated: gthread (gunicorn's stock worker), glare; "
+                             "either may take settings of its own after a colon, joined "
+                             "by '+' (glare:GLARE_STREAM_THREADS=8)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--url", help="attack this running server instead of starting any")
@@ -352,7 +359,8 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown attacks: {', '.join(sorted(unknown))}")
     env = dict(item.split("=", 1) for item in args.env)
-    servers = ["url"] if args.url else [s.strip() for s in args.servers.split(",") if s.strip()]
+    servers = ["url"] if args.url else [s.strip().replace("+", ",")
+                                         for s in args.servers.split(",") if s.strip()]
     results: dict[str, list[dict]] = {}
     work = Path(tempfile.mkdtemp(prefix="glare-slow-"))
     try:
@@ -370,12 +378,14 @@ def main() -> int:
     print(f"\nA normal client's latency while {args.connections} connections attack "
           f"({args.duration:.0f} s each, one byte per {args.interval:g} s; "
           f"{args.workers} workers x {args.threads} threads; {os.cpu_count()} CPUs)")
-    print(f"{'server':<8} {'attack':<8} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} "
+    width = max(8, *(len(kind) for kind in results))
+    print(f"{'server':<{width}} {'attack':<8} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'max ms':>8} {'>1 s':>5} {'failed':>6}  attacking connections")
     for kind, rows in results.items():
         for row in rows:
-            print(f"{kind:<8} {row['attack']:<8} {row['requests']:>8} {row['p50'] * 1000:>8.0f}"
-                  f" {row['p99'] * 1000:>8.0f} {row['max'] * 1000:>8.0f} {row['over_1s']:>5}"
+            print(f"{kind:<{width}} {row['attack']:<8} {row['requests']:>8}"
+                  f" {row['p50'] * 1000:>8.0f} {row['p99'] * 1000:>8.0f}"
+                  f" {row['max'] * 1000:>8.0f} {row['over_1s']:>5}"
                   f" {row['failures']:>6}  {cut_summary(row['stats'])}")
     return 0
 

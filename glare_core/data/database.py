@@ -36,8 +36,6 @@ def utcnow() -> dt.datetime:
 
 #: The databases Glare's tables, locks and migrations are written and tested for.
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-
-
 #: Seconds to wait for a PostgreSQL server to accept a connection (libpq's connect_timeout).
 PG_CONNECT_TIMEOUT = 10
 

@@ -83,7 +83,7 @@ def test_lock_contention_benchmark_prints_every_run() -> None:
                              "--repeat", "2"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("sqlite: 4 writers x 2 uploads and 2 patches")
-    rows = re.findall(r"^ +(\d) +[\d.]+ +[\d.]+ +(\d+)/(\d+) +(\d+)/(\d+) +(\d+) +(\w+)$",
+    rows = re.findall(r"^glare +(\d) +[\d.]+ +[\d.]+ +(\d+)/(\d+) +(\d+)/(\d+) +(\d+) +(\w+)$",
                       result.stdout, re.MULTILINE)
     assert rows == [("1", "8", "0", "8", "0", "0", "yes"), ("2", "8", "0", "8", "0", "0", "yes")]
 
