@@ -112,7 +112,7 @@ def main() -> int:
     failures = 0
     runs = [(kind, run) for run in range(1, args.repeat + 1) for kind in kinds]
     for kind, run in runs:  # the stores alternate, so a slow spell touches both
-        state.service.locker.store = stores[kind]()
+        state.engine.context.locker.store = stores[kind]()
         result = contend(app, args.writers, args.rounds, run)
         answers = result["answers"]
         other = sum(count for (_, status), count in answers.items() if status not in (200, 409))

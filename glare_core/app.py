@@ -28,26 +28,18 @@ from glare_core.api.errors import register_error_handlers
 from glare_core.api.fault import FaultWrapper
 from glare_core.api.routing import GlareFlask
 from glare_core.api.unread_body import CloseAfterUnreadBody
+from glare_core.assembly import build_engine
 from glare_core.auth.keystone import wrap_with_auth_token
 from glare_core.auth.policy import Policy, load_policy_file
 from glare_core.blobs.registry import StoreRegistry
 from glare_core.config import ORIGINS_KEY, load_settings
 from glare_core.data.database import Database, UnusableDatabaseURL
 from glare_core.data.migrations import migrate, migrations_directory
-from glare_core.data.sql.garbage import GarbageQueue
-from glare_core.data.sql.locks import lock_store
-from glare_core.data.sql.quotas import QuotaStore
-from glare_core.data.sql.reader_leases import ReaderLeases
 from glare_core.data.sql.store import SqlDataAPI
-from glare_core.engine.blobs import BlobService, BlobSettings
-from glare_core.engine.hooks import HookRunner
-from glare_core.engine.links import LinkChecker
-from glare_core.engine.locking import Locker
-from glare_core.engine.quotas import QuotaService, QuotaSettings, Usage
-from glare_core.engine.service import ArtifactService, EngineSettings
 from glare_core.errors import StartupError
 from glare_core.folders import check_folder
 from glare_core.plugins.manager import make_plugin_manager
+from glare_core.plugins.runner import HookRunner
 from glare_core.state import EXTENSION_KEY, GlareState
 from glare_core.types.jsonschema import type_schema
 from glare_core.types.registry import TypeRegistry
@@ -105,15 +97,17 @@ def create_app(
         enabled=settings["GLARE_ENABLED_PLUGINS"],
         disabled=settings["GLARE_DISABLED_PLUGINS"],
     )
-    offered = _offered_types(pm, app)
+    hooks = HookRunner(pm)
+    offered = _offered_types(hooks, app)
     registry = TypeRegistry.build(
         offered, enabled=settings["GLARE_ENABLED_TYPES"], type_config=settings["GLARE_TYPES"]
     )
-    policy = _build_policy(pm, app, settings.get("GLARE_POLICY_FILE"))
+    policy = _build_policy(hooks, app, settings.get("GLARE_POLICY_FILE"))
 
     state = GlareState(
         database=database,
         pm=pm,
+        hooks=hooks,
         plugins=plugin_infos,
         registry=registry,
         policy=policy,
@@ -122,70 +116,25 @@ def create_app(
     )
     app.extensions[EXTENSION_KEY] = state
     for name, artifact_type in registry.items():
-        data_api = pm.hook.glare_get_data_api(artifact_type=artifact_type, app=app)
+        data_api = hooks.first("glare_get_data_api", artifact_type=artifact_type, app=app)
         if data_api is None:
             raise StartupError(f"No data API for artifact type '{name}'")
-        check_types = getattr(data_api, "check_types", None)
-        if check_types is not None:
-            check_types((name,))
+        data_api.check_types((name,))
         state.data_apis[name] = data_api
-    locker = Locker(
-        lock_store(database, stale_after=settings["GLARE_LOCK_STALE_AFTER"]),
-        wait=settings["GLARE_LOCK_WAIT"],
-    )
-    state.quotas = QuotaService(
-        store=QuotaStore(database),
-        settings=QuotaSettings(
-            max_artifact_number=settings["GLARE_MAX_ARTIFACT_NUMBER"],
-            max_uploaded_data=settings["GLARE_MAX_UPLOADED_DATA"],
-            per_type=settings["GLARE_TYPES"],
-        ),
-        type_names=lambda: tuple(registry),
-        usage=Usage(state.data_apis),
-        locker=locker,
-    )
-    state.service = ArtifactService(
-        registry=registry,
-        data_apis=state.data_apis,
-        policy=policy,
-        hooks=HookRunner(pm),
-        locker=locker,
-        links=LinkChecker(
-            find=lambda artifact_id: state.service.find(artifact_id),
-            type_names=lambda: registry,
-            check_external=settings["GLARE_CHECK_EXTERNAL_LINKS"],
-        ),
-        quotas=state.quotas,
-        settings=EngineSettings(
-            default_limit=settings["GLARE_DEFAULT_API_LIMIT"],
-            max_limit=settings["GLARE_MAX_API_LIMIT"],
-            delayed_delete=settings["GLARE_DELAYED_DELETE"],
-            type_settings=settings["GLARE_TYPES"],
-        ),
-    )
     state.stores = StoreRegistry(
-        store for stores in pm.hook.glare_register_blob_stores(app=app) for store in stores
+        store for stores in hooks.all("glare_register_blob_stores", app=app) for store in stores
     )
-    state.blobs = BlobService(
-        service=state.service,
-        stores=state.stores,
-        garbage=GarbageQueue(database),
-        choose_store=_store_chooser(pm, app, state.stores),
-        pm=pm,
-        settings=BlobSettings(
-            stale_after=settings["GLARE_UPLOAD_STALE_AFTER"],
-            verify_on_read=settings["GLARE_VERIFY_ON_READ"],
-        ),
-        readers=ReaderLeases(database),
-    )
-    state.service.blob_cleaner = state.blobs.discard_artifact_blobs
-    state.service.upload_recovery = state.blobs.recover_abandoned_in
-    state.service.read_view = state.blobs.read_view
+    choose_store = _store_chooser(hooks, app, state.stores)
     for artifact_type in registry.values():  # an unknown store stops the start-up here
         for field_name in artifact_type.blob_fields:
-            state.blobs.choose_store(artifact_type, field_name)
+            choose_store(artifact_type, field_name)
     state.schemas = {name: type_schema(t) for name, t in registry.items()}
     state.schemas["all"] = type_schema(registry.all_type)  # type: ignore[arg-type]
+    state.engine = build_engine(
+        settings, database=database, registry=registry, data_apis=state.data_apis,
+        policy=policy, hooks=hooks, stores=state.stores, choose_store=choose_store,
+        plugins=plugin_infos, type_plugins=state.type_plugins, schemas=state.schemas,
+    )
 
     api = docs.GlareApi(app)
     docs.register_components(api, registry, auth_strategy=settings["GLARE_AUTH_STRATEGY"],
@@ -199,32 +148,30 @@ def create_app(
     if settings["GLARE_AUTH_STRATEGY"] == "keystone":
         app.wsgi_app = wrap_with_auth_token(app.wsgi_app, settings["GLARE_KEYSTONE"])
     app.wsgi_app = CloseAfterUnreadBody(FaultWrapper(app.wsgi_app))
-    pm.hook.glare_startup(app=app)
+    hooks.all("glare_startup", app=app)
     return app
 
 
-def _offered_types(pm: Any, app: Flask) -> list[tuple[str, Any]]:
+def _offered_types(hooks: HookRunner, app: Flask) -> list[tuple[str, Any]]:
     """(plugin name, type class) for every type every plugin registers."""
-    offered = []
-    for impl in pm.hook.glare_register_artifact_types.get_hookimpls():
-        for type_cls in impl.function(app=app) or ():
-            offered.append((impl.plugin_name, type_cls))
-    return offered
+    return [(plugin_name, type_cls)
+            for plugin_name, types in hooks.collect(
+                "glare_register_artifact_types", app=app)
+            for type_cls in types or ()]
 
 
-def _store_chooser(pm: Any, app: Flask, stores: StoreRegistry) -> Any:
+def _store_chooser(hooks: HookRunner, app: Flask, stores: StoreRegistry) -> Any:
     def choose(artifact_type: Any, field_name: str) -> Any:
-        name = pm.hook.glare_choose_blob_store(
-            artifact_type=artifact_type, field_name=field_name, app=app
-        )
+        name = hooks.first("glare_choose_blob_store", artifact_type=artifact_type,
+                           field_name=field_name, app=app)
         return stores.named(name)
 
     return choose
 
 
-def _build_policy(pm: Any, app: Flask, policy_file: str | None) -> Policy:
+def _build_policy(hooks: HookRunner, app: Flask, policy_file: str | None) -> Policy:
     extra: dict[str, str] = {}
-    for rules in pm.hook.glare_register_policy_rules(app=app):
+    for rules in hooks.all("glare_register_policy_rules", app=app):
         extra.update(rules or {})
     overrides = load_policy_file(policy_file) if policy_file else {}
     return Policy(overrides=overrides, extra_defaults=extra)

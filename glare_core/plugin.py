@@ -46,7 +46,7 @@ from glare_core.types.validators import (
     UniqueItems,
 )
 
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 
 
 def sql_data_api(app: Any, layout: SqlLayout, key: str | None = None) -> SqlDataAPI:

@@ -11,10 +11,9 @@ from glare_core.auth.policy import Policy
 from glare_core.blobs.registry import StoreRegistry
 from glare_core.data.api import DataAPI
 from glare_core.data.database import Database
-from glare_core.engine.blobs import BlobService
-from glare_core.engine.quotas import QuotaService
-from glare_core.engine.service import ArtifactService
+from glare_core.engine.services import Engine
 from glare_core.plugins.manager import PluginInfo
+from glare_core.plugins.runner import HookRunner
 from glare_core.types.registry import TypeRegistry
 
 EXTENSION_KEY = "glare"
@@ -24,6 +23,7 @@ EXTENSION_KEY = "glare"
 class GlareState:
     database: Database
     pm: pluggy.PluginManager
+    hooks: HookRunner
     plugins: list[PluginInfo]
     registry: TypeRegistry
     policy: Policy
@@ -31,7 +31,5 @@ class GlareState:
     type_plugins: dict[str, str] = field(default_factory=dict)
     data_apis: dict[str, DataAPI] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)
-    service: ArtifactService = field(init=False)
-    quotas: QuotaService = field(init=False)
     stores: StoreRegistry = field(init=False)
-    blobs: BlobService = field(init=False)
+    engine: Engine = field(init=False)

@@ -14,8 +14,8 @@ from glare_core.api import docs
 from glare_core.api.bodies import read_json, require_media_type
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact, render_page
-from glare_core.api.transport import current_context, reject_body
-from glare_core.engine.service import ArtifactService, revision_tag
+from glare_core.api.transport import current_context, current_engine, reject_body
+from glare_core.engine.artifacts import revision_tag
 from glare_core.errors import BadRequest
 
 blp = Blueprint(
@@ -25,10 +25,6 @@ blp = Blueprint(
 )
 
 PATCH_MEDIA_TYPE = docs.PATCH_MEDIA_TYPE
-
-
-def service() -> ArtifactService:
-    return current_app.extensions["glare"].service
 
 
 def query_params() -> list[tuple[str, str]]:
@@ -59,7 +55,7 @@ class ArtifactCollection(MethodView):
         """
         reject_body()
         params = query_params()
-        page = service().list(current_context(), type_name, params)
+        page = current_engine().reader.list(current_context(), type_name, params)
         return json_response(render_page(page, params))
 
     @blp.doc(**docs.create_doc())
@@ -69,7 +65,7 @@ class ArtifactCollection(MethodView):
         body = read_json()
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object")
-        record = service().create(current_context(), type_name, body)
+        record = current_engine().artifacts.create(current_context(), type_name, body)
         artifact_type = current_app.extensions["glare"].registry.resolve(type_name)
         return _artifact_response(artifact_type, record, 201)
 
@@ -80,7 +76,8 @@ class ArtifactItem(MethodView):
     def get(self, type_name: str, artifact_id: str) -> Any:
         """Show an artifact"""
         reject_body()
-        artifact_type, record = service().get(current_context(), type_name, artifact_id)
+        artifact_type, record = current_engine().reader.get(current_context(), type_name,
+                                                            artifact_id)
         tag = revision_tag(record)
         if tag in request.if_none_match:
             response = current_app.response_class(status=304)
@@ -94,7 +91,7 @@ class ArtifactItem(MethodView):
         require_media_type(PATCH_MEDIA_TYPE)
         operations = read_json()
         if_match = request.headers.get("If-Match")
-        record = service().update(
+        record = current_engine().artifacts.update(
             current_context(), type_name, artifact_id, operations, if_match=if_match
         )
         artifact_type = current_app.extensions["glare"].registry.resolve(type_name)
@@ -104,5 +101,5 @@ class ArtifactItem(MethodView):
     def delete(self, type_name: str, artifact_id: str) -> Any:
         """Delete an artifact"""
         reject_body()
-        service().delete(current_context(), type_name, artifact_id)
+        current_engine().artifacts.delete(current_context(), type_name, artifact_id)
         return current_app.response_class(status=204)

@@ -20,11 +20,17 @@ from glare_core.api.expect_continue import send_continue
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact
 from glare_core.api.socket_body import direct_input
-from glare_core.api.transport import HEAD_ENDPOINTS, current_context, media_type, reject_body
+from glare_core.api.transport import (
+    HEAD_ENDPOINTS,
+    current_context,
+    current_engine,
+    media_type,
+    reject_body,
+)
 from glare_core.blobs.base import CHUNK_SIZE, FileRange
 from glare_core.blobs.streams import request_body
-from glare_core.engine.blobs import BlobService, Download
-from glare_core.engine.service import revision_tag
+from glare_core.engine.artifacts import revision_tag
+from glare_core.engine.downloads import Download
 from glare_core.errors import (
     BadRequest,
     Conflict,
@@ -36,10 +42,6 @@ blp = Blueprint("blobs", __name__, description="Blob data of artifacts.")
 
 LOCATION_MEDIA_TYPE = docs.LOCATION_MEDIA_TYPE
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-
-
-def blob_service() -> BlobService:
-    return current_app.extensions["glare"].blobs
 
 
 def split_blob_path(path: str) -> tuple[str, str | None]:
@@ -113,7 +115,7 @@ class BlobData(MethodView):
         """
         reject_body()
         field_name, key = split_blob_path(blob_path)
-        download = blob_service().download(current_context(), type_name, artifact_id,
+        download = current_engine().downloads.download(current_context(), type_name, artifact_id,
                                            field_name, key)
         return download_response(download)
 
@@ -128,14 +130,14 @@ class BlobData(MethodView):
         content_type = media_type(request.headers.get("Content-Type"))
         if content_type == LOCATION_MEDIA_TYPE:
             body = read_json()
-            record = blob_service().add_location(
+            record = current_engine().locations.add_location(
                 current_context(), type_name, artifact_id, field_name, key, body
             )
             return _artifact_response(type_name, record)
         if content_type is None:
             raise BadRequest("The Content-Type header is required")
         length = parse_content_length()
-        record = blob_service().upload(
+        record = current_engine().uploads.upload(
             current_context(), type_name, artifact_id, field_name, key,
             upload_body(length), content_type=content_type,
             content_length=length,
@@ -146,7 +148,7 @@ class BlobData(MethodView):
     def delete(self, type_name: str, artifact_id: str, blob_path: str) -> Any:
         """Remove a blob that is an external location"""
         field_name, key = split_blob_path(blob_path)
-        record = blob_service().delete_location(
+        record = current_engine().locations.delete_location(
             current_context(), type_name, artifact_id, field_name, key
         )
         return _artifact_response(type_name, record)

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from glare_core.api import docs
 from glare_core.api.responses import json_response
-from glare_core.api.transport import current_context, reject_body
+from glare_core.api.transport import current_context, current_engine, reject_body
 from glare_core.api.versions import versions_document
 
 blp = Blueprint("meta", __name__, description="Service information.")
@@ -42,19 +42,4 @@ class Plugins(MethodView):
     def get(self) -> Any:
         """Loaded plugins with their versions, and the artifact types served"""
         reject_body()
-        state = current_app.extensions["glare"]
-        state.policy.authorize("artifact:type_list", {}, current_context())
-        return json_response(
-            {
-                "plugins": [
-                    {"name": p.name, "distribution": p.distribution, "version": p.version,
-                     "builtin": p.builtin}
-                    for p in state.plugins
-                ],
-                "types": [
-                    {"name": t.type_name, "display_name": t.title, "version": type(t).version,
-                     "plugin": state.type_plugins.get(t.type_name)}
-                    for t in state.registry.values()
-                ],
-            }
-        )
+        return json_response(current_engine().catalog.plugins_document(current_context()))

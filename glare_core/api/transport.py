@@ -12,6 +12,7 @@ from glare_core.api import versions
 from glare_core.api.identity_headers import refuse_repeated
 from glare_core.auth.context import RequestContext, new_request_id
 from glare_core.auth.strategies import STRATEGIES
+from glare_core.engine.services import Engine
 from glare_core.errors import BadRequest, MethodNotAllowed, UnsupportedTransferCoding
 from glare_core.types.base import UUID_PATTERN
 
@@ -97,6 +98,11 @@ def before_request() -> None:
     if request.method == "OPTIONS":
         return
     g.context = authenticate()
+
+
+def current_engine() -> Engine:
+    """The engine services of the application serving this request."""
+    return current_app.extensions["glare"].engine
 
 
 def authenticate() -> RequestContext:

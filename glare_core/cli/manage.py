@@ -224,8 +224,7 @@ def run_scrubber(daemon: bool, wakeup_time: float, scrub_time: float, pool_size:
     require_database()
     state = current_app.extensions["glare"]
     while True:
-        removed = scrub_deleted(state.service, blobs=state.blobs, scrub_time=scrub_time,
-                                pool_size=pool_size)
+        removed = scrub_deleted(state.engine, scrub_time=scrub_time, pool_size=pool_size)
         click.echo(f"scrubbed {removed} artifact(s)")
         if not daemon:
             return

@@ -18,7 +18,8 @@ from typing import Any
 
 from glare_core.data.query import ListQuery, ListResult
 
-DATA_API_VERSION = "1.0"
+#: Semantic versioning like the plugin API's: 1.1 added ``check_types`` (with a default).
+DATA_API_VERSION = "1.1"
 
 
 class DataAPI(abc.ABC):
@@ -123,6 +124,11 @@ class DataAPI(abc.ABC):
         Called on a timer from a helper thread of the upload, so concurrently with the
         other calls the upload makes; it must not move the artifact to a new revision.
         """
+
+    def check_types(self, type_names: tuple[str, ...]) -> None:  # noqa: B027 (optional)
+        """Called at start-up with the types this data API will store: raise
+        ``glare_core.errors.StartupError`` if it cannot store one (e.g. a table column that
+        is no field of the type). The default accepts every type."""
 
     def close(self) -> None:  # noqa: B027 (optional hook, deliberately not abstract)
         """Release resources (connections); called when the app shuts down."""

@@ -9,7 +9,6 @@ proceed while a writer commits, and ``busy_timeout`` makes writers queue instead
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,11 +26,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCK_POOL_SIZE = 5
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> dt.datetime:
-    """Now, as every table stores times: naive UTC (SQLite keeps no time zone)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 #: The databases Glare's tables, locks and migrations are written and tested for.

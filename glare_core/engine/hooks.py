@@ -1,57 +1,107 @@
-"""Calling plugin hooks from the engine, with the contract's error rules.
+"""The engine's hook calls, by what they are about, over the one ``HookRunner``.
 
 Pre-hooks veto by raising (errors propagate to the client); post-hooks and notifications
-run after the change is committed, so their errors are logged and never undo anything.
+run after the change is committed, one implementation at a time: their errors are logged
+and never undo anything (``glare_core.plugins.runner``).
 """
 
 from __future__ import annotations
 
 import copy
-import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import pluggy
-
 from glare_core.auth.context import RequestContext
-
-log = logging.getLogger(__name__)
+from glare_core.errors import BadRequest, GlareError
+from glare_core.plugins.runner import HookRunner
+from glare_core.types.base import ArtifactType
 
 # Fields of the notification payload (contract §25).
 PAYLOAD_FIELDS = ("id", "name", "version", "description", "visibility", "status", "owner",
                   "created_at", "updated_at", "activated_at")
 
 
-class HookRunner:
-    def __init__(self, pm: pluggy.PluginManager) -> None:
-        self.pm = pm
+class EngineHooks:
+    def __init__(self, runner: HookRunner) -> None:
+        self.runner = runner
 
-    def pre(self, verb: str, artifact_type: Any, artifact: dict, changes: dict,
-            context: RequestContext, **extra: Any) -> dict:
+    # ---- artifacts ------------------------------------------------------------------
+
+    def pre(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
+            changes: dict[str, Any], context: RequestContext, **extra: Any) -> dict[str, Any]:
         """Run ``glare_artifact_pre_<verb>``; return the (possibly edited) ``changes``."""
-        hook = getattr(self.pm.hook, f"glare_artifact_pre_{verb}")
-        hook(artifact_type=artifact_type, artifact=copy.deepcopy(artifact), changes=changes,
-             context=context, **extra)
+        self.runner.pre(f"glare_artifact_pre_{verb}", artifact_type=artifact_type,
+                        artifact=copy.deepcopy(dict(artifact)), changes=changes,
+                        context=context, **extra)
         return changes
 
-    def post(self, verb: str, artifact_type: Any, artifact: dict, context: RequestContext) -> None:
-        hook = getattr(self.pm.hook, f"glare_artifact_post_{verb}")
-        try:
-            hook(artifact_type=artifact_type, artifact=copy.deepcopy(artifact), context=context)
-        except Exception:
-            log.exception("post-%s hook failed for artifact %s", verb, artifact.get("id"))
+    def post(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
+             context: RequestContext) -> None:
+        self.runner.post(f"glare_artifact_post_{verb}", artifact_type=artifact_type,
+                         artifact=artifact, context=context)
 
     def notify(self, action: str, payload: Any, context: RequestContext) -> None:
+        self.runner.post("glare_notify", event_type=f"artifact.{action}", payload=payload,
+                         context=context)
+
+    def done(self, verb: str, artifact_type: ArtifactType, record: Mapping[str, Any],
+             context: RequestContext) -> None:
+        """What follows a saved change: its post-hooks, then its notification."""
+        self.post(verb, artifact_type, record, context)
+        self.notify(verb, artifact_payload(artifact_type.type_name, record), context)
+
+    # ---- blobs ----------------------------------------------------------------------
+
+    def blob_pre(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
+                 field_name: str, blob_key: str | None, context: RequestContext,
+                 **extra: Any) -> None:
+        """``glare_blob_pre_<verb>`` (download, add_location): raise to refuse."""
+        self.runner.pre(f"glare_blob_pre_{verb}", artifact_type=artifact_type,
+                        artifact=copy.deepcopy(dict(artifact)), field_name=field_name,
+                        blob_key=blob_key, context=context, **extra)
+
+    def blob_post(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
+                  field_name: str, blob_key: str | None, context: RequestContext) -> None:
+        """``glare_blob_post_<verb>`` (upload, add_location), each implementation isolated."""
+        self.runner.post(f"glare_blob_post_{verb}", artifact_type=artifact_type,
+                         artifact=artifact, field_name=field_name, blob_key=blob_key,
+                         context=context)
+
+    def blob_stream(self, verb: str, name: str, value: Iterable[bytes],
+                    artifact_type: ArtifactType, artifact: Mapping[str, Any],
+                    field_name: str, blob_key: str | None, context: RequestContext,
+                    **extra: Any) -> Iterable[bytes]:
+        """The chained stream hooks (``glare_blob_pre_upload``: ``stream``;
+        ``glare_blob_post_download``: ``data``): each may replace the stream. A hook that
+        fails other than with a Glare error refuses the transfer (400)."""
         try:
-            self.pm.hook.glare_notify(
-                event_type=f"artifact.{action}", payload=payload, context=context
-            )
-        except Exception:
-            log.exception("notification artifact.%s failed", action)
+            return self.runner.chain(
+                f"glare_blob_{verb}", name, value, artifact_type=artifact_type,
+                artifact=copy.deepcopy(dict(artifact)), field_name=field_name,
+                blob_key=blob_key, context=context, **extra)
+        except GlareError:
+            raise
+        except Exception as exc:
+            what = "upload" if verb == "pre_upload" else "download"
+            raise BadRequest(f"The {what} was refused: {exc}") from None
 
 
-def artifact_payload(type_name: str, artifact: dict) -> dict[str, Any]:
+def artifact_payload(type_name: str, artifact: Mapping[str, Any]) -> dict[str, Any]:
     payload: dict[str, Any] = {"type": type_name}
     for name in PAYLOAD_FIELDS:
         value = artifact.get(name)
         payload[name] = value.isoformat() if hasattr(value, "isoformat") else value
     return payload
+
+
+def coerce_hook_changes(artifact_type: ArtifactType,
+                        changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate field values a hook put into ``changes`` like client input. Hooks may set
+    any field but a blob, system fields included."""
+    out = {}
+    for name, value in changes.items():
+        spec = artifact_type.fields.get(name)
+        if spec is None or spec.is_blob:
+            raise BadRequest(f"A hook set '{name}', which is not a field it may set")
+        out[name] = value if spec.kind == "DateTime" else spec.coerce(value)
+    return out

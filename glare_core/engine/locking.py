@@ -11,18 +11,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any, Protocol
 
+from glare_core.data.ports import LockStore
 from glare_core.errors import Conflict
-
-
-class LockStore(Protocol):
-    def acquire(self, key: str, wait: float) -> Any | None:
-        """Take the lock named ``key``, waiting up to ``wait`` seconds (0: try once);
-        return a token for ``release``, or None if it stayed busy."""
-
-    def release(self, key: str, token: Any) -> None:
-        """Release a lock ``acquire`` returned ``token`` for."""
 
 
 class Locker:

@@ -17,7 +17,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from glare_core.auth.context import RequestContext
-from glare_core.data.sql.quotas import QuotaStore
+from glare_core.data.ports import QuotaStore
 from glare_core.engine.locking import Locker
 from glare_core.errors import BadRequest, Forbidden, QuotaExceeded
 from glare_core.types.fields import flatten_messages

@@ -7,7 +7,9 @@ through pluggy. Implement a hook by decorating a function of the same name with
 Call semantics are stated per hook: "all impls" hooks call every implementation and
 collect non-None results; "firstresult" hooks stop at the first non-None result. Pre-hooks
 run inside the artifact lock before anything is saved and veto by raising a
-``GlareError``; post-hooks run after the change was committed.
+``GlareError``; post-hooks and ``glare_notify`` run after the change was committed, each
+implementation on its own: one that fails is logged with its plugin's name and the others
+still run (``glare_core.plugins.runner``). Hook wrappers are honoured only by pre-hooks.
 
 Argument names keep one meaning everywhere: ``app`` (the Flask app), ``artifact_type``
 (an ``ArtifactType`` instance), ``artifact`` (a read-only dict snapshot of the artifact),
@@ -160,14 +162,22 @@ def glare_artifact_post_create(
 @hookspec
 def glare_artifact_pre_update(
     artifact_type: ArtifactType, artifact: dict[str, Any], changes: dict[str, Any],
-    patch: list[dict[str, Any]], context: RequestContext,
+    planned: dict[str, Any], patch: list[dict[str, Any]], context: RequestContext,
 ) -> None:
-    """Before a JSON-patch is applied. All impls; raise a GlareError to refuse.
+    """After a JSON-patch was planned, before it is saved. All impls; raise a GlareError
+    to refuse.
+
+    Since plugin API 1.2 the hook runs after planning and receives ``planned``: check
+    the outcome there instead of re-applying ``patch`` (a patch that cannot apply is
+    refused before the hook runs). ``patch`` stays for plugins written for 1.1 and goes
+    in 2.0. Values set in ``changes`` are applied before the patch (the patch wins on the
+    fields it names), then the lifecycle pre-hooks run.
 
     :param artifact_type: the artifact's type.
     :param artifact: snapshot of the artifact before the patch.
-    :param changes: extra field values to apply before the patch; editable.
-    :param patch: the JSON-patch operations (read-only).
+    :param changes: extra field values to save with the patch; editable.
+    :param planned: the fields the patch changes, with their new values (read-only).
+    :param patch: the JSON-patch operations (read-only; deprecated since 1.2).
     :param context: the caller.
     """
 

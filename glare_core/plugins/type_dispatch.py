@@ -7,9 +7,19 @@ is one call path for per-type and cross-cutting behaviour.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from glare_core.plugins.hookspecs import hookimpl
+
+
+def _accepted(method: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments ``method`` accepts: a type written for an older plugin API may not
+    take the arguments added since (``planned`` of ``pre_update``, plugin API 1.2)."""
+    parameters = inspect.signature(method).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return arguments
+    return {name: value for name, value in arguments.items() if name in parameters}
 
 
 @hookimpl(tryfirst=True)
@@ -24,9 +34,10 @@ def glare_artifact_post_create(artifact_type: Any, artifact: dict, context: Any)
 
 @hookimpl(tryfirst=True)
 def glare_artifact_pre_update(
-    artifact_type: Any, artifact: dict, changes: dict, patch: list, context: Any
+    artifact_type: Any, artifact: dict, changes: dict, planned: dict, patch: list, context: Any
 ):
-    artifact_type.pre_update(artifact=artifact, changes=changes, patch=patch, context=context)
+    artifact_type.pre_update(**_accepted(artifact_type.pre_update, dict(
+        artifact=artifact, changes=changes, planned=planned, patch=patch, context=context)))
 
 
 @hookimpl(tryfirst=True)

@@ -212,9 +212,11 @@ class ArtifactType:
         """After the artifact was stored."""
 
     def pre_update(
-        self, *, artifact: dict, changes: dict, patch: list[dict], context: RequestContext
+        self, *, artifact: dict, changes: dict, planned: dict, patch: list[dict],
+        context: RequestContext,
     ) -> None:
-        """Before the patch is applied; ``changes`` may receive extra field values."""
+        """After the patch was planned, before it is saved: ``planned`` holds the fields
+        it changes with their new values; ``changes`` may receive extra field values."""
 
     def post_update(self, *, artifact: dict, context: RequestContext) -> None:
         """After a PATCH that changed something was saved."""

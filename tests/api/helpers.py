@@ -169,7 +169,7 @@ def stored(app: Any) -> set[tuple[str, str]]:
 
 def set_saving(app: Any, artifact_id: str, field: str, key: str | None = None) -> None:
     """Simulate an upload in progress (§31 #130)."""
-    app.extensions["glare"].service.data_apis[SAMPLE].set_blob(artifact_id, field, key, {
+    app.extensions["glare"].engine.context.data_apis[SAMPLE].set_blob(artifact_id, field, key, {
         "status": "saving", "external": False, "size": 10, "content_type": "x",
         "location": "file:none", "previous": None,
     })
@@ -267,3 +267,10 @@ def assert_pages(pages: list[dict[str, Any]], expected: list[str], limit: int) -
         else:
             assert "next" not in page
     assert len({page["first"] for page in pages}) == 1
+
+
+def engine_context(handle: Any) -> Any:
+    """The engine context of an app, or of the app a GlareClient talks to (tests set its
+    ``clock`` to choose the times artifacts are stamped with)."""
+    app = getattr(getattr(handle, "client", None), "application", handle)
+    return app.extensions["glare"].engine.context

@@ -168,7 +168,7 @@ def test_data_missing_from_its_store_is_404_without_naming_the_location(user1, g
                                                                          blob27):
     """§16: store locations are never shown. Data lost behind an active blob (deleted from
     the store by hand) is a 404 whose message says so without the store's location."""
-    record = glare_app.extensions["glare"].service.data_apis[SAMPLE].get(blob27["id"])
+    record = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE].get(blob27["id"])
     location = record["blob"]["location"]
     glare_app.extensions["glare"].stores.for_location(location).delete(location)
     body = assert_error(user1.get(url(blob27["id"], "blob")), 404)
@@ -184,7 +184,7 @@ def test_head_of_an_empty_blob_whose_data_is_missing_is_404(user1, glare_app):
     art = user1.create(SAMPLE, name="empty-missing")
     upload_ok(user1, art["id"], "blob", b"")
     assert user1.request("HEAD", url(art["id"], "blob")).status_code == 200
-    record = glare_app.extensions["glare"].service.data_apis[SAMPLE].get(art["id"])
+    record = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE].get(art["id"])
     location = record["blob"]["location"]
     glare_app.extensions["glare"].stores.for_location(location).delete(location)
     assert user1.request("HEAD", url(art["id"], "blob")).status_code == 404
@@ -194,7 +194,7 @@ def test_head_of_an_empty_blob_whose_data_is_missing_is_404(user1, glare_app):
 def rewrite_stored_data(app: Any, artifact_id: str, data: bytes) -> str:
     """Replace behind Glare's back the bytes stored for the artifact's ``blob`` (the file
     rewritten in place and cut or grown, the database rows replaced); return its location."""
-    record = app.extensions["glare"].service.data_apis[SAMPLE].get(artifact_id)
+    record = app.extensions["glare"].engine.context.data_apis[SAMPLE].get(artifact_id)
     location = record["blob"]["location"]
     store = app.extensions["glare"].stores.for_location(location)
     if hasattr(store, "path_of"):
@@ -217,7 +217,7 @@ def test_data_of_another_size_than_recorded_is_not_sent(user1, glare_app, blob27
     location = rewrite_stored_data(glare_app, blob27["id"], data)
     requests = [{}, {"Range": "bytes=0-3"}, {"Range": "bytes=20-"}, {"Range": "bytes=27-"},
                 {"If-Range": etag_of(DATA27), "Range": "bytes=1-2"}]
-    with caplog.at_level(logging.ERROR, logger="glare_core.engine.blobs"):
+    with caplog.at_level(logging.ERROR, logger="glare_core.engine.downloads"):
         for headers in requests:
             response = user1.get(url(blob27["id"], "blob"), headers=headers)
             body = assert_error(response, 404, "NotFound")
@@ -251,7 +251,7 @@ def test_download_from_unknown_type_is_404(user1):
 
 def test_download_saving_blob_is_409(user1, glare_app, blob27):
     """§31 #130: a blob in ``saving`` → 409 (also a folder key)."""
-    data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+    data_api = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE]
     saving = {"status": "saving", "external": False, "size": 10, "content_type": "x",
               "location": "file:none", "previous": None}
     data_api.set_blob(blob27["id"], "small_blob", None, dict(saving))
@@ -757,7 +757,7 @@ def start_download(client: Any, artifact_id: str) -> tuple[Any, Any, bytes]:
 
 
 def garbage(app: Any) -> list:
-    return app.extensions["glare"].blobs.garbage.pending()
+    return app.extensions["glare"].engine.janitor.garbage.pending()
 
 
 @pytest.mark.parametrize("change", ["reupload", "delete"])
@@ -783,14 +783,14 @@ def test_a_download_in_progress_gets_all_of_the_old_data(user1, glare_app, store
 
 
 def test_the_scrubber_leaves_data_a_download_still_reads(user1, glare_app, store_name):
-    blobs = glare_app.extensions["glare"].blobs
+    blobs = glare_app.extensions["glare"].engine
     data = os.urandom(BIG)
     art = user1.create(SAMPLE, name="scrub-while-read")
     upload_ok(user1, art["id"], "blob", data)
     (old,) = stored(glare_app)
     response, chunks, first = start_download(user1, art["id"])
     upload_ok(user1, art["id"], "blob", b"new data")
-    blobs.collect_garbage()  # what glare-manage scrub does with the queue
+    blobs.janitor.collect_garbage()  # what glare-manage scrub does with the queue
     assert first + b"".join(chunks) == data
     response.close()
     assert old not in stored(glare_app)
@@ -800,22 +800,22 @@ def test_the_scrubber_leaves_data_a_download_still_reads(user1, glare_app, store
 def test_a_download_that_starts_as_the_blob_is_replaced_is_409(user1, glare_app, monkeypatch):
     """Between reading the record and taking its lease the blob may be replaced (and its
     data deleted): the download then stops with a 409 before sending anything."""
-    blobs = glare_app.extensions["glare"].blobs
+    blobs = glare_app.extensions["glare"].engine
     art = user1.create(SAMPLE, name="replaced-at-start")
     upload_ok(user1, art["id"], "blob", b"old data")
-    readers = blobs.readers
+    readers = blobs.janitor.readers
     take = readers.take
 
     def replaced_meanwhile(location: str) -> int:
         lease = take(location)
-        record = blobs.service.data_apis[SAMPLE].get(art["id"])
-        blobs.service.data_apis[SAMPLE].set_blob(
+        record = blobs.engine.context.data_apis[SAMPLE].get(art["id"])
+        blobs.engine.context.data_apis[SAMPLE].set_blob(
             art["id"], "blob", None, {**record["blob"], "location": location + "-new"})
         return lease
 
     monkeypatch.setattr(readers, "take", replaced_meanwhile)
-    store = blobs.stores.for_location(
-        blobs.service.data_apis[SAMPLE].get(art["id"])["blob"]["location"])
+    store = blobs.janitor.stores.for_location(
+        blobs.engine.context.data_apis[SAMPLE].get(art["id"])["blob"]["location"])
     response = user1.get(url(art["id"], "blob"))
     if store.readers_survive_delete:  # open files outlive deletion: no lease is taken
         assert response.status_code == 200
@@ -825,7 +825,8 @@ def test_a_download_that_starts_as_the_blob_is_replaced_is_409(user1, glare_app,
 
 
 def location_of(app: Any, artifact_id: str) -> str:
-    return app.extensions["glare"].service.data_apis[SAMPLE].get(artifact_id)["blob"]["location"]
+    record = app.extensions["glare"].engine.context.data_apis[SAMPLE].get(artifact_id)
+    return record["blob"]["location"]
 
 
 def test_the_scrubber_forgets_the_leases_of_downloads_whose_server_died(glare_app):
@@ -834,11 +835,11 @@ def test_the_scrubber_forgets_the_leases_of_downloads_whose_server_died(glare_ap
     from glare_core.data.sql.reader_leases import ReaderLeases
     from glare_core.data.sql.tables import blob_readers
 
-    blobs = glare_app.extensions["glare"].blobs
-    ReaderLeases(blobs.readers.db, ttl=-1).take("database:gone")  # never renewed
-    live = blobs.readers.take("database:read")
-    assert not blobs.readers.held("database:gone")
-    blobs.collect_garbage()  # what glare-manage scrub does
-    with blobs.readers.db.read() as conn:
+    blobs = glare_app.extensions["glare"].engine
+    ReaderLeases(blobs.janitor.readers.db, ttl=-1).take("database:gone")  # never renewed
+    live = blobs.janitor.readers.take("database:read")
+    assert not blobs.janitor.readers.held("database:gone")
+    blobs.janitor.collect_garbage()  # what glare-manage scrub does
+    with blobs.janitor.readers.db.read() as conn:
         rows = conn.execute(sa.select(blob_readers.c.id)).scalars().all()
     assert rows == [live]

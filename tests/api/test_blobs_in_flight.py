@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from glare_core.engine.blobs import BlobSettings
+from glare_core.engine.liveness import BlobSettings
 from glare_core.testing import replace_op
 from tests.api.helpers import assert_error, stored, url
 from tests.api.test_blobs_upload import data_id, put_streamed
@@ -197,8 +197,8 @@ def test_a_reupload_holds_the_folder_room_of_the_blob_a_failure_restores(user1, 
 def test_a_paused_upload_stays_alive_and_keeps_its_blob(user1, glare_app, monkeypatch):
     """The record is refreshed on a timer, not per chunk read: an upload whose client
     pauses longer than the stale time is not taken over by the next upload."""
-    blobs = glare_app.extensions["glare"].blobs
-    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.6))
+    blobs = glare_app.extensions["glare"].engine
+    monkeypatch.setattr(blobs.liveness, "settings", BlobSettings(stale_after=0.6))
     art = user1.create(SAMPLE, name="paused")
     body = HeldBody(b"p" * 300, b"p" * 300)
     with ThreadPoolExecutor(1) as pool:
@@ -219,11 +219,11 @@ def test_an_upload_taken_for_dead_does_not_undo_the_one_that_replaced_it(
     """An upload that looked dead (its heartbeat stopped) was taken over by another one,
     which succeeded; when the first one comes back and fails (409), it must not put back
     the blob it had replaced over the newer one's, whose data it would then lose."""
-    blobs = glare_app.extensions["glare"].blobs
-    data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+    blobs = glare_app.extensions["glare"].engine
+    data_api = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE]
     art = user1.create(SAMPLE, name="taken-over")
     assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
-    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
+    monkeypatch.setattr(blobs.liveness, "settings", BlobSettings(stale_after=0.3))
     monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)  # a frozen server
     body = HeldBody(b"x" * 300, b"x" * 300)
     with ThreadPoolExecutor(1) as pool:
@@ -249,13 +249,13 @@ def test_reads_show_what_uploads_that_died_were_replacing(user1, glare_app, monk
     entry (its download is the 404 of an entry never uploaded). The artifact's ETag
     changes with what it shows, and is the one the recovered artifact has. The uploads,
     when they come back, fail (409): a dead upload stays dead."""
-    blobs = glare_app.extensions["glare"].blobs
-    data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+    blobs = glare_app.extensions["glare"].engine
+    data_api = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE]
     art = user1.create(SAMPLE, name="dead-reads")
     assert put_streamed(user1, art["id"], "blob", b"o" * 100).status_code == 200
     before = user1.show(SAMPLE, art["id"])
     # No heartbeat; a long stale time while the uploads start, then a short one.
-    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=600))
+    monkeypatch.setattr(blobs.liveness, "settings", BlobSettings(stale_after=600))
     monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)
     reupload, first = HeldBody(b"x" * 300, b"x" * 300), HeldBody(b"n" * 300, b"n" * 10)
     with ThreadPoolExecutor(2) as pool:
@@ -266,7 +266,7 @@ def test_reads_show_what_uploads_that_died_were_replacing(user1, glare_app, monk
         assert live.get_json()[FOLDER]["new"]["status"] == "saving"
         assert_error(user1.get(url(art["id"], "blob")), 409)
         raw = data_api.get(art["id"])
-        monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
+        monkeypatch.setattr(blobs.liveness, "settings", BlobSettings(stale_after=0.3))
         time.sleep(0.6)
 
         shown = user1.get(url(art["id"]))
@@ -318,14 +318,14 @@ def hold_dead_upload(pool: ThreadPoolExecutor, user1: Any, glare_app: Any, monke
                      artifact_id: str, path: str = "blob",
                      body: HeldBody | None = None) -> tuple[Future, HeldBody]:
     """An upload to ``path`` whose server looks dead: no heartbeat, stale after 0.3 s."""
-    blobs = glare_app.extensions["glare"].blobs
-    data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
-    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=600))
+    blobs = glare_app.extensions["glare"].engine
+    data_api = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE]
+    monkeypatch.setattr(blobs.liveness, "settings", BlobSettings(stale_after=600))
     monkeypatch.setattr(data_api, "touch_blob", lambda *args: None)
     body = body or HeldBody(b"x" * 300, b"x" * 300)
     upload = hold_upload(pool, user1, artifact_id, path, body)
     assert user1.get(url(artifact_id, path)).status_code == 409  # saving
-    monkeypatch.setattr(blobs, "settings", BlobSettings(stale_after=0.3))
+    monkeypatch.setattr(blobs.liveness, "settings", BlobSettings(stale_after=0.3))
     time.sleep(0.5)
     return upload, body
 
@@ -387,7 +387,7 @@ def test_an_upload_past_the_quota_undoes_the_projects_uploads_that_died(
         # 600 bytes read, so it holds 900 of the project's 1000
         upload, body = hold_dead_upload(pool, user1, glare_app, monkeypatch, dead_art["id"],
                                         "blob", HeldBody(b"a" * 600, b"a" * 100))
-        data_api = glare_app.extensions["glare"].service.data_apis[SAMPLE]
+        data_api = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE]
         assert data_api.get(dead_art["id"])["blob"]["size"] == 900
         assert user1.show(SAMPLE, dead_art["id"])["blob"] is None  # as its recovery leaves it
         response = put_streamed(user1, live_art["id"], "blob", b"b" * 500,
@@ -437,5 +437,5 @@ class TestDelayedDelete:
             "deleted", "active", 100)
         extension = glare_app.extensions["glare"]
         with glare_app.app_context():
-            assert scrub(extension.service, blobs=extension.blobs) == 1
+            assert scrub(extension.engine) == 1
         assert stored(glare_app) == set()

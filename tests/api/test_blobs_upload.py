@@ -62,7 +62,7 @@ def stored_in(app: Any, store_name: str) -> set[str]:
 
 def data_id(app: Any, artifact_id: str, field: str, key: str | None = None) -> str:
     """The store id of a blob's data, read from the record (never shown by the API)."""
-    record = app.extensions["glare"].service.data_apis[SAMPLE].get(artifact_id)
+    record = app.extensions["glare"].engine.context.data_apis[SAMPLE].get(artifact_id)
     blob = record[field] if key is None else record[field][key]
     location = blob["location"]
     return location.rsplit("/", 1)[-1]
@@ -591,9 +591,9 @@ def test_folder_body_larger_than_its_content_length_is_413(user1, glare_app):
     → 413 once the data is read; nothing is stored."""
     art = user1.create(SAMPLE, name="folder-lie")
     context = RequestContext(user_id="u1", project_id="p1", roles=("member",))
-    blobs = glare_app.extensions["glare"].blobs
+    blobs = glare_app.extensions["glare"].engine
     with pytest.raises(RequestTooLarge):
-        blobs.upload(context, SAMPLE, art["id"], "dict_of_blobs", "k",
+        blobs.uploads.upload(context, SAMPLE, art["id"], "dict_of_blobs", "k",
                      iter([b"f" * 1000, b"f" * 1001]), content_type="text/plain",
                      content_length=100)
     assert user1.show(SAMPLE, art["id"])["dict_of_blobs"] == {}

@@ -686,7 +686,7 @@ class TestDelayedDelete:
         for art in (first, second):
             assert user1.delete(url(art["id"])).status_code == 204
             assert user1.show(SAMPLE, art["id"])["status"] == "deleted"
-        scrub(glare_app.extensions["glare"].service)
+        scrub(glare_app.extensions["glare"].engine)
         for art in (first, second):
             assert_envelope(user1.get(url(art["id"])), 404)
         assert user1.show(SAMPLE, unrelated["id"]) == unrelated
@@ -694,17 +694,17 @@ class TestDelayedDelete:
 
     def test_scrubber_with_nothing_to_do(self, glare_app, user1):
         art = user1.create(SAMPLE, name="alive")
-        scrub(glare_app.extensions["glare"].service)
+        scrub(glare_app.extensions["glare"].engine)
         assert user1.show(SAMPLE, art["id"]) == art
 
     def test_scrub_time_is_honoured(self, glare_app, user1):
         """Q18 adopted: only artifacts deleted more than scrub_time seconds ago go."""
         art = user1.create(SAMPLE, name="recent")
         assert user1.delete(url(art["id"])).status_code == 204
-        service = glare_app.extensions["glare"].service
-        scrub(service, scrub_time=3600)
+        engine = glare_app.extensions["glare"].engine
+        scrub(engine, scrub_time=3600)
         assert user1.show(SAMPLE, art["id"])["status"] == "deleted"
-        scrub(service)
+        scrub(engine)
         assert_envelope(user1.get(url(art["id"])), 404)
 
 

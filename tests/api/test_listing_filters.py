@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import pytest
 
-from glare_core.engine import service as service_module
 from glare_core.testing import GlareClient
 from tests.api.helpers import (
     Clock,
@@ -22,6 +21,7 @@ from tests.api.helpers import (
     assert_bad_request,
     build_app,
     callers,
+    engine_context,
     list_ok,
     names_of,
     publish,
@@ -100,7 +100,7 @@ def dataset(clients: dict[str, GlareClient]) -> dict[str, dict[str, Any]]:
     previous: dict[str, Any] = {}
     clock = Clock()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service_module, "utcnow", clock)
+        patch.setattr(engine_context(clients["user1"]), "clock", clock)
         for name, values in DATASET.items():
             extra = dict(values)
             # beta links to alpha, gamma links to beta (link1 filters); delta holds a
@@ -779,7 +779,7 @@ def test_timestamps_compare_at_the_precision_they_are_shown(user1, monkeypatch, 
     at T is neither after nor before T (else created_at=gt:T would return it)."""
     import datetime as dt
 
-    monkeypatch.setattr(service_module, "utcnow",
+    monkeypatch.setattr(engine_context(user1), "clock",
                         lambda: dt.datetime(2020, 1, 1, 0, 1, 0, 700000))
     art = user1.create(SAMPLE, name="shown-1:00")
     assert art["created_at"] == "2020-01-01T00:01:00Z"

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from glare_core.engine import service as service_module
 from glare_core.testing import GlareClient
 from tests.api.helpers import (
     Clock,
@@ -24,6 +23,7 @@ from tests.api.helpers import (
     build_app,
     callers,
     encode_query,
+    engine_context,
     fetch,
     list_ok,
     names_of,
@@ -73,7 +73,7 @@ def shared(
     ids: dict[str, str] = {}
     clock = Clock()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service_module, "utcnow", clock)
+        patch.setattr(engine_context(app), "clock", clock)
         for owner, name, values in ROWS:
             ids[name] = who[owner].create(SAMPLE, name=name, **values)["id"]
             clock.tick(minutes=1)
@@ -569,7 +569,7 @@ def test_no_match_exact_body(reader):
 def test_id_is_the_last_tie_breaker(user1, monkeypatch):
     """Same created_at everywhere: created_at desc ties, so id asc decides."""
     clock = Clock()
-    monkeypatch.setattr(service_module, "utcnow", clock)
+    monkeypatch.setattr(engine_context(user1), "clock", clock)
     made = {name: user1.create(SAMPLE, name=name, int1=5)["id"] for name in "pqrst"}
     by_id = sorted(made, key=made.get)
     cases = [

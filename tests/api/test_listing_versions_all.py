@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from glare_core.engine import service as service_module
 from glare_core.testing import GlareClient
 from tests.api.helpers import (
     BASE_FIELDS,
@@ -25,6 +24,7 @@ from tests.api.helpers import (
     build_app,
     callers,
     encode_query,
+    engine_context,
     fetch,
     get_list,
     publish,
@@ -59,7 +59,7 @@ def build_shared(
     order: list[str] = []
     clock = Clock()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service_module, "utcnow", clock)
+        patch.setattr(engine_context(app), "clock", clock)
         for caller, name, version, extra in rows:
             values = dict(extra)
             if version is not None:
@@ -346,7 +346,7 @@ def latest_data(
         glare_template_db, tmp_path_factory.mktemp("listing-latest"), LATEST_ROWS
     )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service_module, "utcnow", lambda: dt.datetime(2020, 1, 1, 2, 0, 0))
+        patch.setattr(engine_context(app), "clock", lambda: dt.datetime(2020, 1, 1, 2, 0, 0))
         activate(who["user1"], ids["user1:group1@20.0.0"])
         activate(who["user1"], ids["user1:group2@99.0.0"])
         publish(who["admin"], ids["user1:group2@99.0.0"])
@@ -450,7 +450,7 @@ def all_data(
     clock = Clock()
     clock.now = dt.datetime(2020, 1, 1, 1, 0, 0)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(service_module, "utcnow", clock)
+        patch.setattr(engine_context(app), "clock", clock)
         activate(who["user1"], ids["user1:ccc@2.0.0"])
         clock.tick(minutes=1)
         publish(who["admin"], ids["user1:ccc@2.0.0"])

@@ -25,7 +25,7 @@ ROUNDS = 2
 
 
 def locker(app: Any) -> Any:
-    return app.extensions["glare"].service.locker
+    return app.extensions["glare"].engine.context.locker
 
 
 def test_parallel_writers_to_one_artifact_all_get_their_turn(glare_app, user1):

@@ -108,7 +108,7 @@ def test_without_a_promise_glare_computes_all_three(user1, store, glare_app):
     art = user1.create(IMAGES, name="chunked")
     data = b"unknown length" * 500
     context = RequestContext(user_id="u1", project_id="p1", roles=("member",))
-    saved = glare_app.extensions["glare"].blobs.upload(
+    saved = glare_app.extensions["glare"].engine.uploads.upload(
         context, IMAGES, art["id"], "image", None, iter([data[:1000], data[1000:]]),
         content_type="application/octet-stream", content_length=None)
     assert store.promised_for == [None]

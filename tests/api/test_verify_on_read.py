@@ -33,7 +33,7 @@ def test_corrupted_data_is_not_served_whole(user1, glare_app):
     data = b"original" * 1000
     artifact = upload(user1, data)
     state = glare_app.extensions["glare"]
-    location = state.service.find(artifact["id"])["blob"]["location"]
+    location = state.engine.context.find(artifact["id"])["blob"]["location"]
     state.stores.by_name["file"].path_of(location).write_bytes(b"tampered" * 1000)
     with pytest.raises(Exception, match="does not match its checksum"):
         user1.get(f"{SAMPLE_URL}/{artifact['id']}/blob").data  # noqa: B018

@@ -254,7 +254,7 @@ def test_lock_waiters_are_served_in_arrival_order(postgres_app):
     """A busy lock goes to the request that has waited longest, not to whichever polls
     first."""
     state = postgres_app.extensions["glare"]
-    store = state.service.locker.store
+    store = state.engine.context.locker.store
     held = store.acquire("sample_artifact:fifo", 0)
     served: list[str] = []
 
@@ -278,7 +278,7 @@ def test_lock_waiters_are_served_in_arrival_order(postgres_app):
 def test_a_lock_whose_connection_broke_is_free(postgres_app, caplog):
     """PostgreSQL ends a lock with its connection; the holder's release then only logs."""
     state = postgres_app.extensions["glare"]
-    store = state.service.locker.store
+    store = state.engine.context.locker.store
     token = store.acquire("sample_artifact:cut", 0)
     pid = token.execute(sa.select(sa.func.pg_backend_pid())).scalar()
     with state.database.engine.connect() as conn:
@@ -298,13 +298,13 @@ def test_lock_connections_notice_a_vanished_holder_within_stale_after(postgres_a
     lock of a machine that vanished ends within GLARE_LOCK_STALE_AFTER, and no server
     default cuts a lock wait or a holder's idle connection short."""
     state = postgres_app.extensions["glare"]
-    token = state.service.locker.store.acquire("sample_artifact:probe", 0)
+    token = state.engine.context.locker.store.acquire("sample_artifact:probe", 0)
     try:
         shown = {name: token.execute(sa.text(f"SHOW {name}")).scalar() for name in (
             "tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count",
             "statement_timeout", "idle_session_timeout")}
     finally:
-        state.service.locker.store.release("sample_artifact:probe", token)
+        state.engine.context.locker.store.release("sample_artifact:probe", token)
     assert postgres_app.config["GLARE_LOCK_STALE_AFTER"] == 5.0
     # 2 s idle, then 3 probes 1 s apart: 5 s
     assert shown == {"tcp_keepalives_idle": "2", "tcp_keepalives_interval": "1",
@@ -315,7 +315,7 @@ def test_lock_connections_notice_a_vanished_holder_within_stale_after(postgres_a
 def test_an_endless_lock_wait_is_the_longest_postgres_takes(postgres_app):
     """GLARE_LOCK_WAIT = inf (or more than lock_timeout holds, about 24 days) waits as
     long as PostgreSQL can, rather than failing every write."""
-    store = postgres_app.extensions["glare"].service.locker.store
+    store = postgres_app.extensions["glare"].engine.context.locker.store
     for wait in (float("inf"), 1e12):
         token = store.acquire("sample_artifact:endless", wait)
         assert token is not None

@@ -215,7 +215,7 @@ def test_hook_glare_choose_blob_store(client, artifact, recorder):
                           content_type="text/plain")
     assert response.status_code == 200
     state = client.client.application.extensions["glare"]
-    location = state.service.find(artifact["id"])["small_blob"]["location"]
+    location = state.engine.context.find(artifact["id"])["small_blob"]["location"]
     assert location.startswith("recorder:")
     assert state.stores.by_name["recorder"].path_of(location).read_bytes() == b"ABC"
     assert client.get(path(artifact, "/small_blob")).data == b"ABC!"

@@ -125,7 +125,7 @@ def test_a_download_in_progress_outlives_the_segments_it_reads(
         assert user1.delete(f"{SAMPLE_URL}/{artifact['id']}").status_code == 204
     if change.startswith("delayed"):
         state = app.extensions["glare"]
-        assert scrub(state.service, blobs=state.blobs) == 1
+        assert scrub(state.engine) == 1
     received = first + b"".join(chunks)
     response.close()
     assert hashlib.sha256(received).hexdigest() == hashlib.sha256(data).hexdigest()
@@ -144,7 +144,7 @@ def test_delayed_delete_keeps_objects_until_scrubbed(glare_config, glare_plugins
     assert user1.show(SAMPLE, artifact["id"])["status"] == "deleted"
     assert objects() == stored
     state = app.extensions["glare"]
-    assert scrub(state.service, blobs=state.blobs) == 1
+    assert scrub(state.engine) == 1
     assert user1.get(f"{SAMPLE_URL}/{artifact['id']}").status_code == 404
     assert objects() == []
 
@@ -213,7 +213,7 @@ def test_an_object_overwritten_outside_glare_is_not_sent(user1, glare_app, swift
     envelope, for a GET, a range (even one the object still holds) and a HEAD."""
     artifact = user1.create(SAMPLE, name="swift-damaged")
     assert upload(user1, artifact["id"], "blob", b"0123456789" * 3).status_code == 200
-    record = glare_app.extensions["glare"].service.data_apis[SAMPLE].get(artifact["id"])
+    record = glare_app.extensions["glare"].engine.context.data_apis[SAMPLE].get(artifact["id"])
     container, obj = SwiftStore.split(record["blob"]["location"])
     swift_server.connection().put_object(container, obj, stored)
     blob_url = f"{SAMPLE_URL}/{artifact['id']}/blob"

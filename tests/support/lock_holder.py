@@ -19,7 +19,7 @@ from glare_core.app import create_app
 def main() -> None:
     settings, key = json.loads(sys.argv[1]), sys.argv[2]
     app = create_app(settings, plugins=[], autoload=False)
-    with app.extensions["glare"].service.locker.hold(key, wait=0):
+    with app.extensions["glare"].engine.context.locker.hold(key, wait=0):
         print("held", flush=True)
         while True:
             time.sleep(60)

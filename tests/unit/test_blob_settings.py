@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glare_core.engine.blobs import BlobSettings
+from glare_core.engine.liveness import BlobSettings
 
 
 @pytest.mark.parametrize("stale_after", [0.3, 1, 15, 60, 90, 300, 3600])

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 
-from glare_core.data.database import Database, utcnow
+from glare_core.data.clock import utcnow
+from glare_core.data.database import Database
+from glare_core.data.ports import GarbageItem
 from glare_core.data.sql.tables import blob_garbage
-
-
-@dataclass(frozen=True)
-class GarbageItem:
-    id: int
-    location: str
-    reason: str
-    attempts: int
-
 
 
 class GarbageQueue:

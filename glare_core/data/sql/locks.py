@@ -18,7 +18,8 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
-from glare_core.data.database import Database, utcnow
+from glare_core.data.clock import utcnow
+from glare_core.data.database import Database
 from glare_core.data.sql.advisory_locks import AdvisoryLockStore
 from glare_core.data.sql.tables import locks
 

@@ -13,7 +13,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from glare_core.data.database import Database, utcnow
+from glare_core.data.clock import utcnow
+from glare_core.data.database import Database
 from glare_core.data.sql.tables import blob_readers
 
 

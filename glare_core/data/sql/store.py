@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from glare_core.data.api import DataAPI
-from glare_core.data.database import Database, utcnow
+from glare_core.data.clock import utcnow
+from glare_core.data.database import Database
 from glare_core.data.query import ListQuery, ListResult
 from glare_core.data.sql import encoding
 from glare_core.data.sql.filters import QueryBuilder

@@ -89,14 +89,9 @@ class Image(ArtifactType):
     def pre_create(self, *, changes: dict, **_: Any) -> None:
         check_formats(changes.get("container_format"), changes.get("disk_format"))
 
-    def pre_update(self, *, artifact: dict, changes: dict, patch: list, **_: Any) -> None:
-        # The patch is applied after this hook; check the outcome at activation too.
-        image = dict(artifact)
-        for op in patch:
-            field = op.get("path", "").lstrip("/").split("/")[0]
-            if field in ("container_format", "disk_format") and op.get("op") in (
-                    "add", "replace"):
-                image[field] = op.get("value")
+    def pre_update(self, *, artifact: dict, planned: dict, **_: Any) -> None:
+        # Checked at activation too (formats may be set in any order before it).
+        image = {**artifact, **planned}
         check_formats(image.get("container_format"), image.get("disk_format"))
 
     def pre_activate(self, *, artifact: dict, **_: Any) -> None:
