@@ -808,14 +808,14 @@ def test_a_download_that_starts_as_the_blob_is_replaced_is_409(user1, glare_app,
 
     def replaced_meanwhile(location: str) -> int:
         lease = take(location)
-        record = blobs.engine.context.data_apis[SAMPLE].get(art["id"])
-        blobs.engine.context.data_apis[SAMPLE].set_blob(
+        record = blobs.context.data_apis[SAMPLE].get(art["id"])
+        blobs.context.data_apis[SAMPLE].set_blob(
             art["id"], "blob", None, {**record["blob"], "location": location + "-new"})
         return lease
 
     monkeypatch.setattr(readers, "take", replaced_meanwhile)
     store = blobs.janitor.stores.for_location(
-        blobs.engine.context.data_apis[SAMPLE].get(art["id"])["blob"]["location"])
+        blobs.context.data_apis[SAMPLE].get(art["id"])["blob"]["location"])
     response = user1.get(url(art["id"], "blob"))
     if store.readers_survive_delete:  # open files outlive deletion: no lease is taken
         assert response.status_code == 200
