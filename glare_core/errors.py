@@ -15,7 +15,7 @@ class GlareError(Exception):
     (the contract's ``error.type``); ``extra`` adds top-level keys to the envelope.
     """
 
-    status: ClassVar[int] = 500
+    status: int = 500  # a class's status; an instance may set its own (BlobWriteError)
     error_type: ClassVar[str] = "GlareException"
     default_message: ClassVar[str] = "An unknown exception occurred"
 
@@ -175,7 +175,7 @@ class BlobWriteError(GlareError):
     ) -> None:
         super().__init__(message)
         self.leftover = list(leftover or [])
-        self.status = status  # type: ignore[misc]
+        self.status = status
 
 
 class InsufficientStorage(GlareError):

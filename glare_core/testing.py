@@ -291,7 +291,7 @@ def contract_values(artifact_type: Any, **overrides: Any) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     values: dict[str, Any] = {}
     for name, spec in artifact_type.fields.items():
-        values[name] = ({} if spec.kind == "Folder" else None) if spec.is_blob else (
+        values[name] = spec.empty_blob_value() if spec.is_blob else (
             spec.default_value())
     values.update(
         id=str(uuid.uuid4()), name="contract", version="1.0.0", owner="p1", status="drafted",
@@ -445,7 +445,7 @@ class DataAPIContract:
     def test_blob_records(self, data_api, contract_type):
         from glare_core.errors import Conflict
 
-        blob_field = next((n for n, s in contract_type.fields.items() if s.kind == "Blob"), None)
+        blob_field = next((n for n, s in contract_type.fields.items() if s.is_single_blob), None)
         if blob_field is None:
             pytest.skip("the contract type has no blob field")
         record = self.make(data_api, contract_type, owner="p1")

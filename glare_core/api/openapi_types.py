@@ -22,6 +22,7 @@ from glare_core.types import validators as gv
 from glare_core.types.base import CREATE_FORBIDDEN
 from glare_core.types.fields import INT64_MAX, INT64_MIN, MAX_LINK_LENGTH
 from glare_core.types.jsonschema import validator_keywords
+from glare_core.types.kinds import FieldKind
 from glare_core.types.spec import FieldSpec
 from glare_core.types.versions import MAX_COMPONENT, MAX_VERSION_LENGTH
 
@@ -90,7 +91,7 @@ EXTERNAL_LINK_PATTERN = "^[hH][tT][tT][pP][sS]?://.+$"
 
 def _string_schema(validators: list[Any]) -> dict[str, Any]:
     # Lengths and choices as in the type's JSON-Schema (§19); the pattern is stricter.
-    keywords = validator_keywords(validators, "String")
+    keywords = validator_keywords(validators, FieldKind.STRING)
     out: dict[str, Any] = {"type": "string", **{
         key: value for key, value in keywords.items()
         if key in ("minLength", "maxLength", "enum")}}
@@ -109,10 +110,10 @@ def _string_schema(validators: list[Any]) -> dict[str, Any]:
     return out
 
 
-def _number_schema(kind: str, validators: list[Any]) -> dict[str, Any]:
+def _number_schema(kind: FieldKind, validators: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = (
         {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
-        if kind == "Integer" else {"type": "number", "format": "double"})
+        if kind == FieldKind.INTEGER else {"type": "number", "format": "double"})
     keywords = validator_keywords(validators, kind)
     if "minimum" in keywords:
         out["minimum"] = max(keywords["minimum"], out.get("minimum", keywords["minimum"]))
@@ -129,18 +130,18 @@ def _number_schema(kind: str, validators: list[Any]) -> dict[str, Any]:
     return out
 
 
-def scalar_input_schema(kind: str, validators: list[Any]) -> dict[str, Any]:
+def scalar_input_schema(kind: FieldKind, validators: list[Any]) -> dict[str, Any]:
     """The canonical input of one scalar of ``kind`` with its validators."""
-    if kind == "String":
+    if kind == FieldKind.STRING:
         return _string_schema(validators)
-    if kind in ("Integer", "Float"):
+    if kind in (FieldKind.INTEGER, FieldKind.FLOAT):
         return _number_schema(kind, validators)
-    if kind == "Boolean":
+    if kind == FieldKind.BOOLEAN:
         return {"type": "boolean"}
-    if kind == "Version":
+    if kind == FieldKind.VERSION:
         return {"type": "string", "maxLength": MAX_VERSION_LENGTH,
                 "pattern": VERSION_INPUT_PATTERN}
-    if kind == "Link":
+    if kind == FieldKind.LINK:
         return {"type": "string", "maxLength": MAX_LINK_LENGTH,
                 "anyOf": [{"pattern": INTERNAL_LINK_PATTERN},
                           {"pattern": EXTERNAL_LINK_PATTERN}],
@@ -152,20 +153,18 @@ def scalar_input_schema(kind: str, validators: list[Any]) -> dict[str, Any]:
 def field_input_schema(spec: FieldSpec) -> dict[str, Any]:
     """What a client may send for one field (create, or ``replace /<field>``)."""
     field = spec.field
-    if spec.kind == "List":
-        element = field.element  # type: ignore[attr-defined]
-        keywords = validator_keywords(field.validators, "List")
+    if spec.is_list:
+        keywords = validator_keywords(field.validators, spec.kind)
         out: dict[str, Any] = {"type": "array", "items": scalar_input_schema(
-            spec.element_kind or "String", element.validators), **{
+            spec.value_kind, spec.value_field.validators), **{
             key: value for key, value in keywords.items() if key in ("minItems", "maxItems")}}
         # A list that drops duplicates (convert_to_set) accepts them.
         if any(isinstance(v, gv.UniqueItems) and not v.convert_to_set
                for v in field.validators):
             out["uniqueItems"] = True
-    elif spec.kind == "Dict":
-        element = field.element  # type: ignore[attr-defined]
-        value_schema = scalar_input_schema(spec.element_kind or "String", element.validators)
-        keywords = validator_keywords(field.validators, "Dict")
+    elif spec.is_dict:
+        value_schema = scalar_input_schema(spec.value_kind, spec.value_field.validators)
+        keywords = validator_keywords(field.validators, spec.kind)
         out = {"type": "object", "description": "Keys: 1 to 255 characters.", **{
             key: value for key, value in keywords.items()
             if key in ("minProperties", "maxProperties", "required")}}

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from werkzeug.routing import Map, PathConverter
 
@@ -28,9 +30,9 @@ class GlareMap(Map):
 
     default_converters = {**Map.default_converters, "blobpath": BlobPathConverter}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["merge_slashes"] = False
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
 
 class GlareFlask(Flask):

@@ -36,11 +36,11 @@ def render_artifact(artifact_type: Any, record: Mapping[str, Any]) -> dict[str, 
     type_name = record.get("type_name", artifact_type.type_name)
     for name, spec in artifact_type.fields.items():
         value = record.get(name)
-        if spec.kind == "DateTime":
+        if spec.is_datetime:
             value = format_timestamp(value)
-        elif spec.kind == "Blob":
+        elif spec.is_single_blob:
             value = render_blob(value, blob_path(type_name, record["id"], name))
-        elif spec.kind == "Folder":
+        elif spec.is_folder:
             value = {
                 key: render_blob(blob, blob_path(type_name, record["id"], name, key))
                 for key, blob in (value or {}).items()

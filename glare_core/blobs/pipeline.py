@@ -34,13 +34,15 @@ def write_behind(
     the producer and its error is raised here.
     """
     handoff: queue.Queue = queue.Queue(maxsize=depth)
-    outcome: dict[str, object] = {}
+    # What the writer thread returned or raised (one of the two, once it has finished).
+    value: list[T] = []
+    error: list[BaseException] = []
 
     def consume() -> None:
         try:
-            outcome["value"] = write(_drain(handoff))
+            value.append(write(_drain(handoff)))
         except BaseException as exc:
-            outcome["error"] = exc
+            error.append(exc)
 
     writer = threading.Thread(target=consume, name="glare-blob-writer", daemon=True)
     writer.start()
@@ -55,9 +57,9 @@ def write_behind(
         writer.join()
         raise
     writer.join()
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
+    if error:
+        raise error[0]
+    return value[0]
 
 
 def _drain(handoff: queue.Queue) -> Iterator[bytes]:

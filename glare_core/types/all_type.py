@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from marshmallow import validate
 
@@ -29,11 +29,11 @@ class AllArtifactsSchema(BaseArtifactSchema):
 class AllArtifacts:
     """Behaves like an ArtifactType for reads; the engine refuses every write on it."""
 
-    name = "all"
-    display_name = "All Artifacts"
-    version = "1.0"
-    schema = AllArtifactsSchema
-    is_pseudo = True
+    name: ClassVar[str] = "all"
+    display_name: ClassVar[str] = "All Artifacts"
+    version: ClassVar[str] = "1.0"
+    schema: ClassVar[type[BaseArtifactSchema]] = AllArtifactsSchema
+    is_pseudo: ClassVar[bool] = True
 
     def __init__(self, types: Mapping[str, ArtifactType]) -> None:
         self.types = types

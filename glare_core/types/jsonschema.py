@@ -7,30 +7,31 @@ express it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
 
 from marshmallow import validate
 
 from glare_core.types import validators as gv
 from glare_core.types.base import STATUSES
+from glare_core.types.field_base import GlareField
+from glare_core.types.kinds import FieldKind
 from glare_core.types.spec import FieldSpec
 
-if TYPE_CHECKING:
-    from glare_core.types.base import ArtifactType
 
-_JSON_TYPES = {
-    "String": "string",
-    "Version": "string",
-    "Link": "string",
-    "DateTime": "string",
-    "Integer": "integer",
-    "Float": "number",
-    "Boolean": "boolean",
-    "List": "array",
-    "Dict": "object",
-    "Blob": "object",
-    "Folder": "object",
-}
+class DescribedType(Protocol):
+    """What a schema is built from: an artifact type, or the ``all`` pseudo-type."""
+
+    version: ClassVar[str]
+
+    @property
+    def type_name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def fields(self) -> Mapping[str, FieldSpec]: ...
 
 # Plain anchored SemVer 2.0 pattern (contract Q15: no /…/ wrapping).
 VERSION_PATTERN = (
@@ -59,16 +60,19 @@ def blob_schema() -> dict[str, Any]:
     }
 
 
-def validator_keywords(validators: list[Any], kind: str) -> dict[str, Any]:
+#: The JSON-Schema keywords bounding a value's length, by kind (strings: the default).
+_LENGTH_KEYWORDS = {
+    FieldKind.LIST: ("minItems", "maxItems"),
+    FieldKind.DICT: ("minProperties", "maxProperties"),
+}
+
+
+def validator_keywords(validators: list[Any], kind: FieldKind) -> dict[str, Any]:
     """JSON-Schema keywords expressing the validators of a field (or of its elements)."""
     out: dict[str, Any] = {}
     for v in validators:
         if isinstance(v, validate.Length):
-            low, high = ("minLength", "maxLength")
-            if kind == "List":
-                low, high = ("minItems", "maxItems")
-            elif kind == "Dict":
-                low, high = ("minProperties", "maxProperties")
+            low, high = _LENGTH_KEYWORDS.get(kind, ("minLength", "maxLength"))
             if v.equal is not None:
                 out[low] = out[high] = v.equal
             if v.min is not None:
@@ -96,13 +100,13 @@ def validator_keywords(validators: list[Any], kind: str) -> dict[str, Any]:
     return out
 
 
-def _scalar_schema(kind: str, validators: list[Any], nullable: bool) -> dict[str, Any]:
-    json_type = _JSON_TYPES[kind]
+def _scalar_schema(field: GlareField, nullable: bool) -> dict[str, Any]:
+    json_type = field.json_type
     out: dict[str, Any] = {"type": [json_type, "null"] if nullable else json_type}
-    out.update(validator_keywords(validators, kind))
-    if kind == "DateTime":
+    out.update(validator_keywords(field.validators, field.kind))
+    if field.kind == FieldKind.DATETIME:
         out["format"] = "date-time"
-    if kind == "Version":
+    if field.kind == FieldKind.VERSION:
         out["pattern"] = VERSION_PATTERN
     return out
 
@@ -110,21 +114,19 @@ def _scalar_schema(kind: str, validators: list[Any], nullable: bool) -> dict[str
 def field_schema(spec: FieldSpec) -> dict[str, Any]:
     """The per-field schema entry, including Glare annotation keywords."""
     field = spec.field
-    if spec.kind == "Blob":
+    if spec.is_single_blob:
         out = blob_schema()
-    elif spec.kind == "Folder":
+    elif spec.is_folder:
         out = {"type": ["object", "null"], "additionalProperties": blob_schema()}
-        out["maxProperties"] = field.max_keys  # type: ignore[attr-defined]
-    elif spec.kind == "List":
-        element = field.element  # type: ignore[attr-defined]
+        out["maxProperties"] = spec.max_keys
+    elif spec.is_list:
         out = {"type": ["array", "null"] if spec.nullable else "array"}
-        out.update(validator_keywords(field.validators, "List"))
-        out["items"] = _scalar_schema(spec.element_kind or "String", element.validators, False)
-    elif spec.kind == "Dict":
-        element = field.element  # type: ignore[attr-defined]
+        out.update(validator_keywords(field.validators, spec.kind))
+        out["items"] = _scalar_schema(spec.value_field, False)
+    elif spec.is_dict:
         out = {"type": ["object", "null"] if spec.nullable else "object"}
-        out.update(validator_keywords(field.validators, "Dict"))
-        value_schema = _scalar_schema(spec.element_kind or "String", element.validators, False)
+        out.update(validator_keywords(field.validators, spec.kind))
+        value_schema = _scalar_schema(spec.value_field, False)
         allowed = next((v for v in field.validators if isinstance(v, gv.AllowedDictKeys)), None)
         if allowed is not None:
             nullable_value = dict(value_schema, type=[value_schema["type"], "null"])
@@ -133,7 +135,7 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         else:
             out["additionalProperties"] = value_schema
     else:
-        out = _scalar_schema(spec.kind, field.validators, spec.nullable)
+        out = _scalar_schema(field, spec.nullable)
     if spec.name == "status" and spec.is_base:
         out["enum"] = list(STATUSES)
     out["glareType"] = spec.glare_type
@@ -156,7 +158,7 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
     return out
 
 
-def type_schema(artifact_type: ArtifactType) -> dict[str, Any]:
+def type_schema(artifact_type: DescribedType) -> dict[str, Any]:
     """The whole JSON-Schema document of one type."""
     version = type(artifact_type).version
     required = [

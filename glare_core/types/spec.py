@@ -18,6 +18,8 @@ from marshmallow import ValidationError, validate
 from glare_core.errors import BadRequest, TypeDefinitionError
 from glare_core.types import fields as f
 from glare_core.types import validators as gv
+from glare_core.types.blob_fields import BlobField
+from glare_core.types.kinds import FieldKind
 
 FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -35,33 +37,33 @@ _KNOWN_VALIDATORS = (
     gv.DictKeyLength,
     gv.LinksTo,
 )
-_APPLICABLE: dict[str, tuple[type, ...]] = {
-    "String": (validate.Length, validate.OneOf, validate.Regexp, gv.ForbiddenChars),
-    "Link": (validate.Regexp, gv.LinksTo),
-    "Integer": (validate.Range, validate.OneOf),
-    "Float": (validate.Range, validate.OneOf),
-    "List": (validate.Length, gv.UniqueItems),
-    "Dict": (validate.Length, gv.AllowedDictKeys, gv.RequiredDictKeys, gv.DictKeyLength),
+_APPLICABLE: dict[FieldKind, tuple[type, ...]] = {
+    FieldKind.STRING: (validate.Length, validate.OneOf, validate.Regexp, gv.ForbiddenChars),
+    FieldKind.LINK: (validate.Regexp, gv.LinksTo),
+    FieldKind.INTEGER: (validate.Range, validate.OneOf),
+    FieldKind.FLOAT: (validate.Range, validate.OneOf),
+    FieldKind.LIST: (validate.Length, gv.UniqueItems),
+    FieldKind.DICT: (validate.Length, gv.AllowedDictKeys, gv.RequiredDictKeys, gv.DictKeyLength),
 }
+#: Kinds a list or dict cannot hold.
+_NOT_ELEMENTS = frozenset(
+    {FieldKind.LIST, FieldKind.DICT, FieldKind.BLOB, FieldKind.FOLDER, FieldKind.DATETIME}
+)
+#: Kinds whose values have no order the listing could sort by.
+_UNSORTABLE = frozenset(
+    {FieldKind.LIST, FieldKind.DICT, FieldKind.BLOB, FieldKind.FOLDER, FieldKind.LINK}
+)
 
 
-def kind_of(field_obj: Any) -> str:
-    """The storage/behaviour kind of a Glare field (``Version`` and ``Link`` are distinct)."""
-    for cls, kind in (
-        (f.Version, "Version"),
-        (f.Link, "Link"),
-        (f.String, "String"),
-        (f.Integer, "Integer"),
-        (f.Float, "Float"),
-        (f.Boolean, "Boolean"),
-        (f.DateTime, "DateTime"),
-        (f.List, "List"),
-        (f.Dict, "Dict"),
-        (f.Blob, "Blob"),
-        (f.Folder, "Folder"),
-    ):
-        if isinstance(field_obj, cls):
-            return kind
+def kind_of(field_obj: object) -> FieldKind:
+    """The storage/behaviour kind of a Glare field, which its class declares.
+
+    Raises TypeDefinitionError for anything else: a plain marshmallow field, or a class
+    that extends ``GlareField`` without being one of the kinds.
+    """
+    kind = getattr(type(field_obj), "kind", None)
+    if isinstance(field_obj, f.GlareField) and isinstance(kind, FieldKind):
+        return kind
     raise TypeDefinitionError(
         f"{type(field_obj).__name__} is not a Glare field kind; use the classes of "
         "glare_core.plugin.fields"
@@ -70,12 +72,16 @@ def kind_of(field_obj: Any) -> str:
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """Everything the core needs to know about one field of a type."""
+    """Everything the core needs to know about one field of a type.
+
+    Callers ask the spec what a field is (``is_folder``, ``is_datetime``, ...) and for its
+    limits (``max_keys``, ...) rather than comparing kinds or reading the field object.
+    """
 
     name: str
     field: f.GlareField = field(repr=False, compare=False)
-    kind: str
-    element_kind: str | None
+    kind: FieldKind
+    element_kind: FieldKind | None
     mutable: bool
     system: bool
     required_on_activate: bool
@@ -87,28 +93,105 @@ class FieldSpec:
     ui_metadata: Mapping[str, Any] | None
     is_base: bool = False
 
+    # ---- what the field is --------------------------------------------------------
+
     @property
     def is_blob(self) -> bool:
         """True for blob and folder fields (their data goes through the blob API)."""
-        return self.kind in ("Blob", "Folder")
+        return self.kind.is_blob
 
     @property
-    def max_blob_size(self) -> int | None:
-        """The most bytes one blob of this field may hold (None: not a blob field)."""
-        return getattr(self.field, "max_blob_size", None) if self.is_blob else None
+    def is_single_blob(self) -> bool:
+        """A ``Blob`` field: one file, addressed without a key."""
+        return self.kind == FieldKind.BLOB
+
+    @property
+    def is_folder(self) -> bool:
+        """A ``Folder`` field: files addressed by key."""
+        return self.kind == FieldKind.FOLDER
+
+    @property
+    def is_datetime(self) -> bool:
+        """A server-set timestamp (never coerced from hook or client text)."""
+        return self.kind == FieldKind.DATETIME
 
     @property
     def is_compound(self) -> bool:
-        return self.kind in ("List", "Dict")
+        """A list or dict field: its value is several scalars of ``element_kind``."""
+        return self.kind.is_compound
 
     @property
-    def value_kind(self) -> str:
+    def is_list(self) -> bool:
+        return self.kind == FieldKind.LIST
+
+    @property
+    def is_dict(self) -> bool:
+        return self.kind == FieldKind.DICT
+
+    @property
+    def value_kind(self) -> FieldKind:
         """The kind of the stored scalars: the element kind for lists and dicts."""
         return self.element_kind or self.kind
 
     @property
+    def value_field(self) -> f.GlareField:
+        """The field that coerces the stored scalars: the element for lists and dicts."""
+        element = self.field.element
+        return element if element is not None else self.field
+
+    @property
+    def holds_links(self) -> bool:
+        """Its scalars are links (a Link field, or a list or dict of links)."""
+        return self.value_kind == FieldKind.LINK
+
+    @property
+    def holds_versions(self) -> bool:
+        """Its scalars are versions, which compare by their SemVer order."""
+        return self.value_kind == FieldKind.VERSION
+
+    @property
     def glare_type(self) -> str:
         return self.field.glare_type_name
+
+    # ---- blob and folder limits (None for other fields) ---------------------------
+
+    @property
+    def max_blob_size(self) -> int | None:
+        """The most bytes one blob of this field may hold (None: not a blob field)."""
+        blob_field = self.field
+        return blob_field.max_blob_size if isinstance(blob_field, BlobField) else None
+
+    @property
+    def max_keys(self) -> int | None:
+        """The most entries a folder may hold (None: not a folder)."""
+        folder = self._folder()
+        return folder.max_keys if folder is not None else None
+
+    @property
+    def max_folder_size(self) -> int | None:
+        """The most bytes all blobs of a folder may hold together (None: not a folder)."""
+        folder = self._folder()
+        return folder.max_folder_size if folder is not None else None
+
+    @property
+    def max_key_length(self) -> int | None:
+        """The longest key a folder accepts (None: not a folder)."""
+        folder = self._folder()
+        return folder.max_key_length if folder is not None else None
+
+    def _folder(self) -> f.Folder | None:
+        return self.field if isinstance(self.field, f.Folder) else None
+
+    def empty_blob_value(self) -> dict[str, Any] | None:
+        """A blob field's value before any upload: an empty folder, or no blob."""
+        return {} if self.is_folder else None
+
+    def blob_items(self, value: Any) -> list[tuple[str | None, Any]]:
+        """A blob field's value as ``(key, blob)`` pairs: a folder's entries, or
+        ``(None, value)`` for a single blob (even when it is None)."""
+        if self.is_folder:
+            return list((value or {}).items())
+        return [(None, value)]
 
     def default_value(self) -> Any:
         """A fresh copy of the field's default (lists and dicts are never shared)."""
@@ -135,7 +218,7 @@ class FieldSpec:
 
     def coerce_element(self, value: Any) -> Any:
         """Coerce one filter operand with the element kind (lists/dicts) or the field kind."""
-        target = self.field.element if self.is_compound else self.field  # type: ignore[attr-defined]
+        target = self.value_field
         if value is None:
             raise BadRequest(f"Invalid filter value for field '{self.name}'")
         try:
@@ -160,14 +243,14 @@ def build_field_specs(
     return specs
 
 
-def _build_spec(name: str, field_obj: Any, where: str, *, is_base: bool) -> FieldSpec:
-    kind = kind_of(field_obj)
+def _build_spec(name: str, field_obj: f.GlareField, where: str, *, is_base: bool) -> FieldSpec:
+    kind = kind_of(field_obj)  # refuses what is not a Glare field, whatever the annotation
     attrs = field_obj.metadata
+    element = field_obj.element
     element_kind = None
-    if kind in ("List", "Dict"):
-        element = field_obj.element
+    if element is not None:
         element_kind = kind_of(element)
-        if element_kind in ("List", "Dict", "Blob", "Folder", "DateTime"):
+        if element_kind in _NOT_ELEMENTS:
             raise TypeDefinitionError(
                 f"{where}: a {kind} cannot hold {element_kind} values (lists of blobs or "
                 "nested containers are not supported; use a Folder for files)"
@@ -176,12 +259,12 @@ def _build_spec(name: str, field_obj: Any, where: str, *, is_base: bool) -> Fiel
     _check_validators(field_obj, kind, where)
 
     filter_ops = attrs.get("filter_ops")
-    if kind in ("Blob", "Folder"):
+    if kind.is_blob:
         if filter_ops:
             raise TypeDefinitionError(f"{where}: blob and folder fields cannot be filtered")
         filter_ops = ()
     else:
-        source = field_obj.element if kind in ("List", "Dict") else field_obj
+        source = element or field_obj
         if filter_ops is None:
             filter_ops = source.default_filter_ops
         allowed = set(source.allowed_filter_ops)
@@ -194,17 +277,19 @@ def _build_spec(name: str, field_obj: Any, where: str, *, is_base: bool) -> Fiel
 
     sortable = bool(attrs.get("sortable"))
     if sortable:
-        if kind in ("List", "Dict", "Blob", "Folder", "Link"):
+        if kind in _UNSORTABLE:
             raise TypeDefinitionError(f"{where}: {kind} fields cannot be sortable")
-        if kind == "String" and (field_obj.max_length or 0) > f.DEFAULT_MAX_STRING:
+        if isinstance(field_obj, f.String) and (field_obj.max_length or 0) > f.DEFAULT_MAX_STRING:
             raise TypeDefinitionError(
                 f"{where}: strings longer than {f.DEFAULT_MAX_STRING} chars cannot be sortable"
             )
-    if kind == "Folder" and not 1 <= field_obj.max_key_length <= f.MAX_FOLDER_KEY_LENGTH:
+    if isinstance(field_obj, f.Folder) and not (
+        1 <= field_obj.max_key_length <= f.MAX_FOLDER_KEY_LENGTH
+    ):
         raise TypeDefinitionError(
             f"{where}: folder keys may be at most {f.MAX_FOLDER_KEY_LENGTH} characters"
         )
-    if kind == "Dict":
+    if kind == FieldKind.DICT:
         for v in field_obj.validators:
             if isinstance(v, gv.DictKeyLength) and (v.max_length or 0) > f.DEFAULT_MAX_STRING:
                 raise TypeDefinitionError(
@@ -212,7 +297,7 @@ def _build_spec(name: str, field_obj: Any, where: str, *, is_base: bool) -> Fiel
                 )
 
     default = attrs.get("default")
-    if default is not None and kind not in ("Blob", "Folder"):
+    if default is not None and not kind.is_blob:
         try:
             raw = list(default) if isinstance(default, tuple) else default
             default = field_obj.deserialize(raw)
@@ -239,7 +324,7 @@ def _build_spec(name: str, field_obj: Any, where: str, *, is_base: bool) -> Fiel
     )
 
 
-def _check_validators(field_obj: Any, kind: str, where: str) -> None:
+def _check_validators(field_obj: f.GlareField, kind: FieldKind, where: str) -> None:
     applicable = _APPLICABLE.get(kind, ())
     for validator in field_obj.validators:
         if isinstance(validator, _KNOWN_VALIDATORS) and not isinstance(validator, applicable):

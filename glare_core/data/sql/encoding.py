@@ -12,23 +12,25 @@ from typing import Any
 
 from glare_core.types import versions
 from glare_core.types.fields import DEFAULT_MAX_STRING
+from glare_core.types.kinds import FieldKind
 from glare_core.types.spec import FieldSpec
+
+#: The column of each kind's scalars; strings go by their length (``value_column``).
+_COLUMN_OF_KIND = {
+    FieldKind.INTEGER: "int_value",
+    FieldKind.FLOAT: "float_value",
+    FieldKind.BOOLEAN: "bool_value",
+    FieldKind.VERSION: "string_value",
+    FieldKind.LINK: "text_value",
+}
 
 
 def value_column(spec: FieldSpec) -> str:
     """Name of the properties column that stores this field's scalars."""
-    kind = spec.value_kind
-    if kind == "Integer":
-        return "int_value"
-    if kind == "Float":
-        return "float_value"
-    if kind == "Boolean":
-        return "bool_value"
-    if kind == "Version":
-        return "string_value"
-    if kind == "Link":
-        return "text_value"
-    element = spec.field.element if spec.is_compound else spec.field  # type: ignore[attr-defined]
+    column = _COLUMN_OF_KIND.get(spec.value_kind)
+    if column is not None:
+        return column
+    element = spec.value_field
     max_length = getattr(element, "max_length", None)
     short = max_length is not None and max_length <= DEFAULT_MAX_STRING
     return "string_value" if short or _is_enum(element) else "text_value"
@@ -60,7 +62,7 @@ def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]
             "version_key": None,
         }
         out[column] = scalar
-        if spec.value_kind == "Version":
+        if spec.holds_versions:
             out["version_key"] = versions.sort_key(scalar)
         return out
 
@@ -72,9 +74,9 @@ def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]
         marker = row(None)
         marker["version_key"] = None
         return [marker]
-    if spec.kind == "List":
+    if spec.is_list:
         return [row(item, position=i) for i, item in enumerate(value)]
-    if spec.kind == "Dict":
+    if spec.is_dict:
         return [row(item, key=key) for key, item in value.items()]
     return [row(value)]
 
@@ -87,18 +89,18 @@ def decode(spec: FieldSpec, rows: Iterable[Mapping[str, Any]]) -> Any:
     column = value_column(spec)
     if spec.is_compound:
         rows = [r for r in rows if r["position"] is not None or r["key_name"] is not None]
-    if spec.kind == "List":
+    if spec.is_list:
         ordered = sorted(rows, key=lambda r: r["position"] or 0)
         return [_scalar(spec, r[column]) for r in ordered]
-    if spec.kind == "Dict":
+    if spec.is_dict:
         return {r["key_name"]: _scalar(spec, r[column]) for r in rows}
     return _scalar(spec, rows[0][column])
 
 
 def _scalar(spec: FieldSpec, raw: Any) -> Any:
     kind = spec.value_kind
-    if kind == "Boolean" and raw is not None:
+    if kind == FieldKind.BOOLEAN and raw is not None:
         return bool(raw)
-    if kind == "Float" and raw is not None:
+    if kind == FieldKind.FLOAT and raw is not None:
         return float(raw)
     return raw

@@ -85,7 +85,7 @@ class QueryBuilder:
             return self._property_exists(
                 spec.name, _compare(props.c.key_name, flt.op, flt.operands))
         column = props.c[value_column(spec)]
-        if spec.value_kind == "Version":
+        if spec.holds_versions:
             condition = _version_condition(column, props.c.version_key, flt.op, flt.operands)
         else:
             condition = _compare(column, flt.op, flt.operands)
@@ -152,7 +152,7 @@ class SortPlan:
                 (alias, sa.and_(alias.c.artifact_id == art.c.id, alias.c.name == name))
             )
             column = alias.c[value_column(spec)]
-            if spec.value_kind == "Version":
+            if spec.holds_versions:
                 self.keys.append(
                     (alias.c.version_key, key.direction,
                      lambda m, n=name: None if m.get(n) is None else versions.sort_key(m[n]))

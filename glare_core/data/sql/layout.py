@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from glare_core.types.kinds import FieldKind
 from glare_core.types.spec import FieldSpec
 
 # Base fields that are columns of every artifacts table (tags and metadata are properties).
@@ -32,7 +33,9 @@ BASE_COLUMNS = (
     "activated_at",
 )
 # Field kinds a plugin may store as a column of its artifacts table.
-COLUMN_KINDS = ("String", "Integer", "Float", "Boolean", "Link")
+COLUMN_KINDS = (
+    FieldKind.STRING, FieldKind.INTEGER, FieldKind.FLOAT, FieldKind.BOOLEAN, FieldKind.LINK
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -336,10 +336,8 @@ class SqlDataAPI(DataAPI):
                 continue
             own_props = props.get(row["id"], {})
             for spec in artifact_type.fields.values():
-                if spec.kind == "Folder":
-                    record[spec.name] = {}
-                elif spec.is_blob:
-                    record[spec.name] = None
+                if spec.is_blob:
+                    record[spec.name] = spec.empty_blob_value()
                 elif self.layout.is_property(spec):
                     record[spec.name] = encoding.decode(spec, own_props.get(spec.name, ()))
             for blob in blob_rows.get(row["id"], ()):
@@ -350,7 +348,7 @@ class SqlDataAPI(DataAPI):
                 value["external"] = bool(value["external"])
                 value["previous"] = json.loads(blob["previous"]) if blob["previous"] else None
                 value["updated_at"] = blob["updated_at"]
-                if spec.kind == "Folder":
+                if spec.is_folder:
                     record[spec.name][blob["blob_key"]] = value
                 else:
                     record[spec.name] = value
