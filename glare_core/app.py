@@ -129,7 +129,7 @@ def create_app(
         for field_name in artifact_type.blob_fields:
             choose_store(artifact_type, field_name)
     state.schemas = {name: type_schema(t) for name, t in registry.items()}
-    state.schemas["all"] = type_schema(registry.all_type)  # type: ignore[arg-type]
+    state.schemas["all"] = type_schema(registry.all_type)
     state.engine = build_engine(
         settings, database=database, registry=registry, data_apis=state.data_apis,
         policy=policy, hooks=hooks, stores=state.stores, choose_store=choose_store,

@@ -44,22 +44,22 @@ class UploadRoom:
     ) -> Allowance:
         """The most bytes this upload may store, and the message when it stores more
         (``quota_project``: the project whose data quota applies)."""
-        field = spec.field
         limit = spec.max_blob_size
         assert limit is not None  # resolve_target only accepts blob fields
         why = blob_limit_message(spec)
-        if spec.kind == "Folder":
+        if spec.is_folder:
+            assert spec.max_keys is not None and spec.max_folder_size is not None
             folder = record.get(spec.name) or {}
-            if blob_key not in folder and len(folder) >= field.max_keys:  # type: ignore[attr-defined]
+            if blob_key not in folder and len(folder) >= spec.max_keys:
                 raise BadRequest(f"Folder '{spec.name}' already holds the maximum of "
-                                 f"{field.max_keys} entries")  # type: ignore[attr-defined]
+                                 f"{spec.max_keys} entries")
             used = sum(
                 (blob.get("size") or 0) for key, blob in folder.items() if key != blob_key
             )
-            left = max(0, field.max_folder_size - used)  # type: ignore[attr-defined]
+            left = max(0, spec.max_folder_size - used)
             if left < limit:
                 limit = left
-                capacity = field.max_folder_size  # type: ignore[attr-defined]
+                capacity = spec.max_folder_size
                 why = (f"Folder '{spec.name}' has only {left} bytes left of {capacity} "
                        f"(its other entries hold {used})")
         quota = self.quotas.data_allowance(
@@ -68,7 +68,7 @@ class UploadRoom:
         by_quota = False
         if quota is not None and quota[0] < limit:
             (limit, why), by_quota = quota, True
-        return Allowance(limit, why, shared=spec.kind == "Folder" or quota is not None,
+        return Allowance(limit, why, shared=spec.is_folder or quota is not None,
                          by_quota=by_quota)
 
     def room_for(

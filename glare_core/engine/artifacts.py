@@ -101,7 +101,7 @@ class ArtifactService:
         values: dict[str, Any] = {}
         for name, spec in artifact_type.fields.items():
             if spec.is_blob:
-                values[name] = {} if spec.kind == "Folder" else None
+                values[name] = spec.empty_blob_value()
             elif name in supplied:
                 values[name] = supplied[name]
             else:

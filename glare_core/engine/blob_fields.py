@@ -24,12 +24,13 @@ def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) ->
     if spec is None or not spec.is_blob:
         raise BadRequest(f"Artifact type {artifact_type.type_name} has no blob field "
                          f"'{field_name}'")
-    if blob_key is None and spec.kind != "Blob":
+    if blob_key is None and not spec.is_single_blob:
         raise BadRequest(f"'{field_name}' is a folder: name a key (/{field_name}/<key>)")
-    if blob_key is not None and spec.kind != "Folder":
+    if blob_key is not None and not spec.is_folder:
         raise BadRequest(f"'{field_name}' is a single blob: it has no keys")
     if blob_key is not None:
-        max_length = spec.field.max_key_length  # type: ignore[attr-defined]
+        max_length = spec.max_key_length
+        assert max_length is not None  # a folder
         if not 1 <= len(blob_key) <= max_length:
             raise BadRequest(f"Folder keys must be 1 to {max_length} characters long")
         if problem := unstorable_text(blob_key):
@@ -40,7 +41,7 @@ def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) ->
 def blob_at(record: Mapping[str, Any], spec: FieldSpec, blob_key: str | None) -> dict | None:
     """The blob record at field/key of an artifact record (None if there is none)."""
     value = record.get(spec.name)
-    if spec.kind == "Folder":
+    if spec.is_folder:
         return (value or {}).get(blob_key)
     return value
 
@@ -49,12 +50,8 @@ def blob_entries(artifact_type: ArtifactType, record: Mapping[str, Any]
                  ) -> Iterator[tuple[FieldSpec, str | None, dict | None]]:
     """(field, folder key or None, blob) for every blob and folder entry of a record."""
     for spec in artifact_type.blob_fields.values():
-        value = record.get(spec.name)
-        if spec.kind == "Folder":
-            for key, blob in (value or {}).items():
-                yield spec, key, blob
-        else:
-            yield spec, None, value
+        for key, blob in spec.blob_items(record.get(spec.name)):
+            yield spec, key, blob
 
 
 def has_saving_blobs(artifact_type: ArtifactType, record: Mapping[str, Any]) -> bool:

@@ -103,5 +103,5 @@ def coerce_hook_changes(artifact_type: ArtifactType,
         spec = artifact_type.fields.get(name)
         if spec is None or spec.is_blob:
             raise BadRequest(f"A hook set '{name}', which is not a field it may set")
-        out[name] = value if spec.kind == "DateTime" else spec.coerce(value)
+        out[name] = value if spec.is_datetime else spec.coerce(value)
     return out

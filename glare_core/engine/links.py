@@ -36,11 +36,11 @@ class LinkChecker:
         """Raise BadRequest for the first invalid link among ``values`` (field → value)."""
         for name, value in values.items():
             spec = artifact_type.fields.get(name)
-            if spec is None or spec.value_kind != "Link" or value is None:
+            if spec is None or not spec.holds_links or value is None:
                 continue
-            if spec.kind == "List":
+            if spec.is_list:
                 links = list(value)
-            elif spec.kind == "Dict":
+            elif spec.is_dict:
                 links = list(value.values())
             else:
                 links = [value]

@@ -137,7 +137,7 @@ def parse_filter(artifact_type: ArtifactType, name: str, value: str) -> Filter:
         raise InvalidFilterOperatorValue(f"Unknown filter operator '{op}'")
     if dot:
         return _dict_value_filter(spec, dict_key, op, operand, combiner)
-    if spec.kind == "Dict":
+    if spec.is_dict:
         # ``f=k`` / ``f=in:k1,k2``: artifacts whose dict has one of these keys.
         if op not in ("eq", "in") or op not in spec.filter_ops:
             raise InvalidFilterOperatorValue(
@@ -147,7 +147,7 @@ def parse_filter(artifact_type: ArtifactType, name: str, value: str) -> Filter:
         return Filter(field=spec, op=op, operands=keys, target="key", combiner=combiner)
     _check_op(spec, op)
     operands = _operands(spec, op, operand)
-    if spec.kind == "DateTime" and op in SHOWN_PRECISION_OPS:
+    if spec.is_datetime and op in SHOWN_PRECISION_OPS:
         op, operands = _as_shown(op, operands[0])
     return Filter(field=spec, op=op, operands=operands, combiner=combiner)
 
@@ -170,7 +170,7 @@ def _as_shown(op: str, value: object) -> tuple[str, tuple[object, ...]]:
 def _dict_value_filter(
     spec: FieldSpec, dict_key: str, op: str, operand: str, combiner: str
 ) -> Filter:
-    if spec.kind != "Dict":
+    if not spec.is_dict:
         raise BadRequest(f"Field '{spec.name}' is not a dict; '{spec.name}.<key>' is invalid")
     _check_op(spec, op)
     if not dict_key or operand == "":

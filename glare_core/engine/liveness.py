@@ -68,7 +68,7 @@ class UploadLiveness:
         view, recoveries = dict(record), 0
         for name, spec in artifact_type.blob_fields.items():
             value = record.get(name)
-            if spec.kind == "Folder":
+            if spec.is_folder:
                 folder = {}
                 for key, blob in (value or {}).items():
                     if blob and self.still_abandoned(blob):

@@ -73,9 +73,9 @@ class LocationService:
             if blob_at(record, spec, blob_key) is not None:
                 raise Conflict("This blob already has data or a location")
             check_change_allowed(artifact_type, record, field_name, blob_api=True)
-            if spec.kind == "Folder":
+            if spec.is_folder:
                 folder = record.get(spec.name) or {}
-                if len(folder) >= spec.field.max_keys:  # type: ignore[attr-defined]
+                if spec.max_keys is not None and len(folder) >= spec.max_keys:
                     raise BadRequest(f"Folder '{spec.name}' is full")
             self.ctx.hooks.blob_pre("add_location", artifact_type, record, field_name,
                                     blob_key, context, url=url)
