@@ -973,8 +973,6 @@ def _hook_errors_as_400(chunks: Iterable[bytes]) -> Iterator[bytes]:
     except (OSError, MemoryError):
         raise
     except Exception as exc:
-        if type(exc).__module__.startswith(("werkzeug", "gunicorn")):
-            raise  # the client went away: not the hook's doing
         raise BadRequest(f"The blob data was refused: {exc}") from None
 
 
