@@ -15,14 +15,14 @@ from werkzeug.exceptions import ClientDisconnected as WerkzeugClientDisconnected
 
 from glare_core.api.errors import error_response
 from glare_core.api.request_body import read_client, request_body, send_continue
-from glare_core.api.server_edge import ENVIRON_KEY, PLAIN_WSGI
+from glare_core.api.server_edge import ENVIRON_KEY, PLAIN_WSGI, server_edge
 from glare_core.errors import (
     BadRequest,
     ClientDisconnected,
     RequestTimeout,
     ServiceUnavailable,
 )
-from glare_core.server.edge import GUNICORN_EDGE
+from glare_core.server.edge import GUNICORN_EDGE, WithGunicornEdge
 
 
 class Failing(io.BytesIO):
@@ -126,3 +126,13 @@ def test_a_client_gone_before_100_continue_is_client_disconnected() -> None:
     environ = {ENVIRON_KEY: BrokenContinue(TimeoutError("timed out"))}
     with pytest.raises(RequestTimeout):
         send_continue(environ, what="upload")
+
+
+def test_requests_served_by_gunicorn_carry_its_edge() -> None:
+    """The middleware the worker (and glare_core.wsgi) wraps the app in: gunicorn's
+    requests get ``GUNICORN_EDGE``; any other server's get nothing (plain WSGI)."""
+    seen: list[Any] = []
+    app = WithGunicornEdge(lambda environ, start_response: seen.append(server_edge(environ)))
+    app({"gunicorn.socket": object()}, None)
+    app({}, None)
+    assert seen == [GUNICORN_EDGE, PLAIN_WSGI]
