@@ -31,6 +31,14 @@ class BadRequest(GlareError):
     default_message = "Bad request"
 
 
+class ClientDisconnected(BadRequest):
+    """The client went away (or its connection broke) while its request body was read.
+
+    A 400 like any body the server could not read; its own class so that layers between
+    the HTTP edge and the engine can tell it from a refusal of the data.
+    """
+
+
 class InvalidParameterValue(BadRequest):
     error_type = "InvalidParameterValue"
 

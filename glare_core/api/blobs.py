@@ -15,11 +15,10 @@ from werkzeug.urls import iri_to_uri
 
 from glare_core.api import docs
 from glare_core.api.bodies import read_json
-from glare_core.api.client_timeout import apply_sendfile_timeout
-from glare_core.api.expect_continue import send_continue
+from glare_core.api.request_body import request_body, send_continue
 from glare_core.api.responses import json_response
 from glare_core.api.serialize import render_artifact
-from glare_core.api.socket_body import direct_input
+from glare_core.api.server_edge import server_edge
 from glare_core.api.transport import (
     HEAD_ENDPOINTS,
     current_context,
@@ -27,8 +26,6 @@ from glare_core.api.transport import (
     media_type,
     reject_body,
 )
-from glare_core.blobs.base import CHUNK_SIZE, FileRange
-from glare_core.blobs.streams import request_body
 from glare_core.engine.artifacts import revision_tag
 from glare_core.engine.downloads import Download
 from glare_core.errors import (
@@ -37,6 +34,7 @@ from glare_core.errors import (
     PreconditionFailed,
     RangeNotSatisfiable,
 )
+from glare_core.streaming import CHUNK_SIZE, FileRange
 
 blp = Blueprint("blobs", __name__, description="Blob data of artifacts.")
 
@@ -68,32 +66,35 @@ def parse_content_length() -> int | None:
 
 
 def upload_body(length: int | None) -> Iterator[bytes]:
-    """The request body in chunks, read with as few copies as the server allows.
+    """The request body in chunks, read with as few copies as the server allows; reading
+    it fails only with Glare errors (``api/request_body.py``).
 
-    On gunicorn, a body with a length is read from the client socket itself
-    (``socket_body``: one kernel copy per chunk). Otherwise werkzeug's ``request.stream``
-    would wrap the server's input in a limiting stream that copies every chunk twice
-    more, so the server's own input is read whenever that is safe: when the server marks
-    it as terminated (it ends where the body ends: chunked bodies on gunicorn) or when
-    the length is known (``request_body`` then never reads past it). Without either,
-    werkzeug's stream is empty, as HTTP wants.
+    A server may offer a reader of a body with a length that is cheaper than WSGI's
+    (``ServerEdge.direct_input``: on gunicorn, the client socket itself, one kernel copy
+    per chunk). Otherwise werkzeug's ``request.stream`` would wrap the server's input in a
+    limiting stream that copies every chunk twice more, so the server's own input is read
+    whenever that is safe: when the server marks it as terminated (it ends where the body
+    ends: chunked bodies on gunicorn) or when the length is known (``request_body`` then
+    never reads past it). Without either, werkzeug's stream is empty, as HTTP wants.
     """
     environ = request.environ
-    if length is not None and (direct := direct_input(environ)) is not None:
-        chunks = request_body(direct, length)
+    edge = server_edge(environ)
+    refused = edge.is_refused_request
+    if length is not None and (direct := edge.direct_input(environ)) is not None:
+        chunks = request_body(direct, length, refused=refused)
     elif environ.get("wsgi.input_terminated"):
-        chunks = request_body(environ["wsgi.input"], length, until_eof=True)
+        chunks = request_body(environ["wsgi.input"], length, until_eof=True, refused=refused)
     elif length is not None:
-        chunks = request_body(environ["wsgi.input"], length)
+        chunks = request_body(environ["wsgi.input"], length, refused=refused)
     else:
-        chunks = request_body(request.stream, length)
+        chunks = request_body(request.stream, length, refused=refused)
     return _continued(environ, chunks)
 
 
 def _continued(environ: dict[str, Any], chunks: Iterator[bytes]) -> Iterator[bytes]:
     """``chunks``, after the ``100 Continue`` a client may be waiting for: sent when the
-    upload first reads, after every check that could refuse it (api/expect_continue)."""
-    send_continue(environ)
+    upload first reads, after every check that could refuse it (server/expect_continue)."""
+    send_continue(environ, what="upload")
     yield from chunks
 
 
@@ -235,7 +236,8 @@ def download_response(download: Download) -> Response:
             # Content-Length bytes).
             body.fileobj.seek(body.offset)
             body = file_wrapper(body.fileobj, CHUNK_SIZE)
-            apply_sendfile_timeout(request.environ, current_app.config["GLARE_CLIENT_TIMEOUT"])
+            server_edge(request.environ).apply_sendfile_timeout(
+                request.environ, current_app.config["GLARE_CLIENT_TIMEOUT"])
     response = Response(body, status=status, headers=headers, content_type=content_type,
                         direct_passthrough=True)
     return response

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import request
 
-from glare_core.api.expect_continue import send_continue
+from glare_core.api.request_body import read_client, send_continue
+from glare_core.api.server_edge import server_edge
 from glare_core.api.transport import media_type
-from glare_core.blobs.streams import read_client
 from glare_core.errors import BadRequest, RequestTooLarge, UnsupportedMediaType
 from glare_core.types.fields import unstorable_text
 
@@ -39,8 +39,9 @@ def read_json() -> Any:
     """
     if (request.content_length or 0) > MAX_JSON_BODY:
         raise RequestTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")
-    send_continue(request.environ)
-    raw = read_client(request.stream, MAX_JSON_BODY + 1, what="request body")
+    send_continue(request.environ, what="request body")
+    raw = read_client(request.stream, MAX_JSON_BODY + 1, what="request body",
+                      refused=server_edge(request.environ).is_refused_request)
     if len(raw) > MAX_JSON_BODY:
         raise RequestTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")
     try:

@@ -16,6 +16,7 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from glare_core.api.responses import json_response
+from glare_core.api.server_edge import server_edge
 from glare_core.errors import (
     BadRequest,
     BlobNotFound,
@@ -103,20 +104,14 @@ def handle_http_exception(exc: HTTPException) -> Any:
 def handle_unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
-    if is_refused_request(exc):  # raised from the body reader
+    if server_edge(request.environ).is_refused_request(exc):
+        # The server's verdict on what the client sent, raised by its body reader (the
+        # views' reads make it a BadRequest themselves: api/request_body.py).
         return error_response(BadRequest(f"The request body is malformed: {exc}"))
     log.exception("unexpected error in %s %s", request.method, request.path)
     err = GlareError("The server failed to process the request")
     err.__traceback__ = exc.__traceback__
     return error_response(err)
-
-
-def is_refused_request(exc: BaseException) -> bool:
-    """True for gunicorn's verdicts on what the client sent (its ``gunicorn.http.errors``:
-    a bad request line or header, or, raised from the body reader while the app reads, a
-    bad chunk size or a missing CRLF). Errors in Glare's own response are not among them."""
-    return type(exc).__module__ == "gunicorn.http.errors" and not type(exc).__name__.startswith(
-        "InvalidResponse")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -15,46 +15,17 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 # The store errors belong to the one error tree; re-exported here for store authors.
 from glare_core.errors import BlobNotFound, BlobWriteError, InsufficientStorage
+
+# Shared with the HTTP layer (glare_core/streaming.py); re-exported here for store authors.
+from glare_core.streaming import CHUNK_SIZE, FileRange
 
 __all__ = ["BLOB_STORE_API_VERSION", "CHUNK_SIZE", "BlobNotFound", "BlobStore", "BlobWriteError",
            "FileRange", "InsufficientStorage", "StoredBlob"]
 
 BLOB_STORE_API_VERSION = "1.3"
-CHUNK_SIZE = 1024 * 1024
-
-
-class FileRange:
-    """Chunks of an open local file, from ``offset`` for ``length`` bytes (None: to EOF).
-
-    A store returns one from ``read`` when the data is a local file, so that the HTTP
-    layer may hand the file to the server for zero-copy sending (``wsgi.file_wrapper``);
-    iterating it works everywhere else.
-    """
-
-    def __init__(self, fileobj: BinaryIO, offset: int = 0, length: int | None = None) -> None:
-        self.fileobj = fileobj
-        self.offset = offset
-        self.length = length
-
-    def __iter__(self) -> Iterator[bytes]:
-        with self.fileobj:
-            self.fileobj.seek(self.offset)
-            remaining = self.length
-            while remaining is None or remaining > 0:
-                size = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
-                chunk = self.fileobj.read(size)
-                if not chunk:
-                    return
-                if remaining is not None:
-                    remaining -= len(chunk)
-                yield chunk
-
-    def close(self) -> None:
-        self.fileobj.close()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""Stream wrappers: read a request body in chunks, hash it and cap its size on the way.
+"""Stream wrappers: hash a blob's chunks and cap its size on the way, regroup and slice
+chunks, and hold a download's reader lease while its chunks flow.
 
-Nothing here holds more than one chunk in memory.
+Nothing here holds more than one chunk in memory. (Reading the request body from the
+client is the HTTP layer's: ``glare_core/api/request_body.py``.)
 """
 
 from __future__ import annotations
@@ -10,71 +12,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, BinaryIO
+from typing import Any
 
-from werkzeug.exceptions import HTTPException
-
-from glare_core.blobs.base import CHUNK_SIZE
-from glare_core.errors import BadRequest, RequestTimeout, RequestTooLarge
-
-
-def read_client(stream: BinaryIO, size: int, *, what: str,
-                received: int | None = None, at_least: bool = False) -> bytes:
-    """One read of a request body from the client, ``what`` naming the body in errors.
-
-    Servers report a dropped connection differently (an OSError or an HTTP error): each
-    becomes a BadRequest. A receive that times out (``GLARE_CLIENT_TIMEOUT``: EAGAIN
-    from the kernel's timeout, or a Python TimeoutError) becomes a RequestTimeout (408).
-    ``received``, when given, is how much of the body arrived before (``at_least``: the
-    server may hold more, e.g. part of a chunked body it reads in whole pieces).
-    """
-    after = "" if received is None else (
-        f" after {'at least ' if at_least else ''}{received} bytes")
-    try:
-        return stream.read(size)
-    except (BlockingIOError, TimeoutError):
-        raise RequestTimeout(
-            f"The client sent nothing for too long; the {what} was abandoned{after}"
-        ) from None
-    except (OSError, HTTPException) as exc:
-        raise BadRequest(
-            f"The {what} was interrupted{after} ({type(exc).__name__})") from None
-
-
-def request_body(
-    stream: BinaryIO, expected: int | None, chunk_size: int = CHUNK_SIZE, *,
-    until_eof: bool = False,
-) -> Iterator[bytes]:
-    """A request body in chunks; a client that stops early is an error, never a short blob.
-
-    ``until_eof``: the stream itself ends where the body ends (a server that frames the
-    body), so it is read to its end and a body longer than ``expected`` is an error.
-    Otherwise the stream may be the connection itself, where the bytes after the body
-    belong to the next request: reads then stop at ``expected`` bytes.
-
-    A client that goes away or stays silent is a 400 or a 408 (``read_client``), and so
-    is EOF before ``Content-Length`` bytes.
-    """
-    received = 0
-    while True:
-        want = chunk_size
-        if expected is not None and not until_eof:
-            want = min(chunk_size, expected - received)
-            if want == 0:
-                return
-        chunk = read_client(stream, want, what="upload", received=received,
-                            at_least=until_eof)
-        if not chunk:
-            if expected is not None and received < expected:
-                raise BadRequest(
-                    f"The body ended after {received} of the {expected} bytes announced"
-                )
-            return
-        received += len(chunk)
-        if expected is not None and received > expected:
-            raise BadRequest(f"The body is longer than the {expected} bytes announced")
-        yield chunk
-
+from glare_core.errors import RequestTooLarge
 
 #: How many chunks a digest helper may be behind the reader (see MeteredStream).
 HASH_LAG = 4

@@ -99,10 +99,10 @@ def gunicorn_options(config: Any) -> dict[str, Any]:
         "bind": f"{config['GLARE_HOST']}:{config['GLARE_PORT']}",
         "workers": config["GLARE_WORKERS"],
         "threads": config["GLARE_THREADS"],
-        "worker_class": "glare_core.api.gunicorn_worker.GlareWorker",
+        "worker_class": "glare_core.server.worker.GlareWorker",
         "timeout": 300,
         # How long a stopping worker lets requests finish; it rolls back the uploads
-        # still receiving their body shortly before (api/gunicorn_worker.py).
+        # still receiving their body shortly before (server/worker.py).
         "graceful_timeout": math.ceil(config["GLARE_GRACEFUL_TIMEOUT"]),
         "accesslog": "-",
         "loglevel": config["GLARE_LOG_LEVEL"].lower(),

@@ -168,7 +168,7 @@ def test_downloads_left_unread_are_dropped(any_store_server) -> None:
 
 def test_a_download_read_steadily_is_not_cut(server) -> None:
     """A reader that keeps taking data completes, however long the download lasts: the
-    limit is on the time the send buffer stays full (see ``api/client_timeout.py``)."""
+    limit is on the time the send buffer stays full (see ``server/client_timeout.py``)."""
     artifact_id = new_artifact(server)
     blob = f"{SAMPLE}/{artifact_id}/blob"
     data = os.urandom(9 * 1024 * 1024)

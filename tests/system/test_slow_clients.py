@@ -1,4 +1,4 @@
-"""Slow and idle clients cannot stall the server (api/gunicorn_worker.py, api/body_rate.py).
+"""Slow and idle clients cannot stall the server (server/worker.py, server/body_rate.py).
 
 Each attack test runs a real ``glare-api`` (one worker of four threads) and opens 200
 connections that stay idle, trickle their headers, trickle an upload or a JSON body, or

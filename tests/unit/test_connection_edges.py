@@ -1,7 +1,7 @@
 """What the server says about its connection at the edges: error responses to requests
 whose body was left unread close the connection (``api/unread_body.py``), and gunicorn's
 own error pages are rewritten as JSON envelopes and silent clients are bounded
-(``api/gunicorn_worker.py``)."""
+(``server/worker.py``)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from glare_core.api.client_timeout import (
+from glare_core.api.unread_body import CloseAfterUnreadBody, body_left_unread
+from glare_core.server.client_timeout import (
     SilentClientLogFilter,
     apply_client_timeout,
     apply_sendfile_timeout,
 )
-from glare_core.api.gunicorn_worker import _JsonErrorSocket, json_error_response
-from glare_core.api.unread_body import CloseAfterUnreadBody, body_left_unread
+from glare_core.server.json_errors import JsonErrorSocket as _JsonErrorSocket
+from glare_core.server.json_errors import json_error_response
 
 
 def gunicorn_like_input(remaining: int) -> SimpleNamespace:

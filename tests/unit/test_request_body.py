@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from glare_core.blobs.streams import request_body
+from glare_core.api.request_body import request_body
 from glare_core.errors import BadRequest, RequestTimeout
 
 NEXT_REQUEST = b"GET /versions HTTP/1.1\r\nHost: x\r\n\r\n"

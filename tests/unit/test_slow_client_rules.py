@@ -1,6 +1,6 @@
 """The rules that keep slow clients from holding threads, without a server: how the worker's
-main thread gathers a request (glare_core.api.request_head), the minimum body rate and
-the stop of a body being received (glare_core.api.body_rate)."""
+main thread gathers a request (glare_core.server.request_head), the minimum body rate and
+the stop of a body being received (glare_core.server.body_rate)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from glare_core.api.body_rate import PacedSocket
-from glare_core.api.gunicorn_worker import abandon_after
-from glare_core.api.request_head import MAX_HEAD, PREBUFFER, QUICK, STREAM, RequestHead, classify
 from glare_core.errors import RequestTimeout, ServiceUnavailable
+from glare_core.server.body_rate import PacedSocket
+from glare_core.server.request_head import MAX_HEAD, PREBUFFER, QUICK, STREAM, RequestHead, classify
+from glare_core.server.stopping import abandon_after
 
 HEAD = b"PUT /x HTTP/1.1\r\nHost: a\r\n"
 

@@ -1,4 +1,4 @@
-"""Reading an upload straight from gunicorn's socket (glare_core.api.socket_body).
+"""Reading an upload straight from gunicorn's socket (glare_core.server.socket_body).
 
 Every test drives the installed gunicorn's own request parser and WSGI environ over a
 socket pair, so the shortcut is checked against the real objects it reaches into: the
@@ -18,9 +18,9 @@ from gunicorn.config import Config
 from gunicorn.http import wsgi
 from gunicorn.http.parser import RequestParser
 
-from glare_core.api.socket_body import SocketInput, direct_input
-from glare_core.blobs.streams import request_body
+from glare_core.api.request_body import request_body
 from glare_core.errors import BadRequest
+from glare_core.server.socket_body import SocketInput, direct_input
 
 NEXT_REQUEST = b"GET /next-request HTTP/1.1\r\nHost: glare\r\n\r\n"
 

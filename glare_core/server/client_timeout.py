@@ -10,7 +10,7 @@ blocking (the upload's ``MSG_WAITALL`` receive keeps working as it is): a receiv
 gets nothing for that long fails, and so does a send that can hand the kernel nothing for
 that long because the client does not read. File downloads, which gunicorn sends with
 ``socket.sendfile``, get the same bound from ``apply_sendfile_timeout``. An upload cut
-this way gets a 408 when the client still listens (``blobs/streams.py``); the blob is not
+this way gets a 408 when the client still listens (``api/request_body.py``); the blob is not
 stored.
 
 A client that reads, but slowly, is cut too when its send buffer does not drain by about a
@@ -20,8 +20,8 @@ is 1.3 MiB per limit, about 23 KiB/s with the default of 60 s. A proxy in front 
 buffers slow readers.
 
 The limit bounds how long one client may be silent. A client that trickles is cut by
-the minimum body rate (``api/body_rate.py``), and no thread waits for a request head or a
-small body at all (``api/gunicorn_worker.py``).
+the minimum body rate (``server/body_rate.py``), and no thread waits for a request head or a
+small body at all (``server/worker.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A minimum rate for request bodies (``GLARE_MIN_UPLOAD_RATE``), and the way a stopping
 worker abandons the bodies it is still receiving.
 
-The silence limit (``api/client_timeout.py``) cuts a client that sends nothing for a
+The silence limit (``server/client_timeout.py``) cuts a client that sends nothing for a
 minute, not one that sends a byte every few seconds: such a client holds its thread for
 as long as it likes. ``PacedSocket`` stands in for the client socket while a request is
 served and gives each receive a budget: ``grace`` seconds plus one second per
@@ -14,13 +14,13 @@ never cut; a client that trickles is cut after about ``grace`` seconds with a 40
 connection closed, and its upload stores nothing.
 
 The budget becomes the socket's receive timeout (``SO_RCVTIMEO``), which leaves the
-socket blocking: an upload's ``MSG_WAITALL`` receive (``api/socket_body.py``) then
+socket blocking: an upload's ``MSG_WAITALL`` receive (``server/socket_body.py``) then
 returns what arrived when the budget runs out, and the next receive finds it spent.
 
 When the worker stops, ``abandon`` makes every body still being received fail with a
 503 (``ServiceUnavailable``): its receive is woken by shutting the socket's read side,
 and any later one fails at once. The upload's failure path then restores the previous
-blob and removes the partial data before the worker exits (``api/gunicorn_worker.py``).
+blob and removes the partial data before the worker exits (``server/worker.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ import threading
 import time
 from typing import Any
 
-from glare_core.api.client_timeout import set_receive_timeout
 from glare_core.errors import RequestTimeout, ServiceUnavailable
+from glare_core.server.client_timeout import set_receive_timeout
 
 STOPPING_MESSAGE = ("The server is shutting down: the request body was abandoned and "
                     "nothing was stored; send the request again")

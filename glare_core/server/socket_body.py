@@ -22,7 +22,7 @@ import socket
 import ssl
 from typing import Any
 
-from glare_core.api.body_rate import raw_socket
+from glare_core.server.body_rate import raw_socket
 
 
 def direct_input(environ: dict[str, Any]) -> SocketInput | None:
@@ -43,7 +43,7 @@ def direct_input(environ: dict[str, Any]) -> SocketInput | None:
     ):
         return None
     # The unreader's socket: under Glare's worker, the one that keeps the body's
-    # minimum rate (api/body_rate.py).
+    # minimum rate (server/body_rate.py).
     return SocketInput(body, reader, unreader, unreader.sock)
 
 

@@ -3,8 +3,9 @@
 gunicorn answers ``100 Continue`` as soon as it has parsed the headers, before the app
 has looked at the request: a client uploading a blob that will be refused (too large,
 over quota, no such artifact, not allowed) then sends all of it for nothing. The worker
-takes that answer from gunicorn (``defer_continue``) and the body readers give it
-(``send_continue``) once every check before the body has passed. A request refused
+takes that answer from gunicorn (``defer_continue``) and the app's body readers give it
+(``send_continue``, offered to them by ``server/edge.py``) once every check before the
+body has passed. A request refused
 before that is answered at once, without the client sending its body (the connection
 is then closed, the body being unread: ``api/unread_body.py``).
 """

@@ -11,7 +11,7 @@ over the limit, 401, 404), and its client may wait for that answer before sendin
 
 It also keeps the request's deadline: the whole head within ``head_timeout`` seconds,
 then the gathered body at ``min_rate`` bytes a second on average after a ``grace``
-(see ``api/body_rate.py`` for the same rule applied to the rest of an upload), and
+(see ``server/body_rate.py`` for the same rule applied to the rest of an upload), and
 never more than ``silence`` seconds (``GLARE_CLIENT_TIMEOUT``) without a byte.
 
 The parse here only decides when the request is complete enough and in which lane it
