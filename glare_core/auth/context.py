@@ -28,10 +28,6 @@ class RequestContext:
     is_admin: bool = False
     service_catalog: Any = None
 
-    @property
-    def is_anonymous(self) -> bool:
-        return self.project_id is None
-
     def credentials(self) -> dict[str, Any]:
         """The credential dict policy rules are evaluated against."""
         return {

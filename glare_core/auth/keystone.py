@@ -6,6 +6,9 @@ headers the client sent with the validated ones (``X-Identity-Status``, ``X-User
 from those headers exactly as in ``noauth`` mode. No paste files are involved: the
 middleware options come from ``GLARE_KEYSTONE`` (the ``[keystone]`` table of the config
 file), with the names of keystonemiddleware's ``[keystone_authtoken]`` options.
+
+keystonemiddleware is an optional dependency (``pip install 'glare-core[keystone]'``): it
+is imported only when a Keystone-authenticated app is built.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from glare_core.errors import StartupError
 # Glare decides about requests without a valid token itself (401, or anonymous read).
 FORCED_OPTIONS = {"delay_auth_decision": True}
 REQUIRED_OPTIONS = ("auth_url",)
+INSTALL_HINT = "pip install 'glare-core[keystone]'"
 
 
 def wrap_with_auth_token(wsgi_app: Any, options: Mapping[str, Any]) -> Any:
@@ -29,7 +33,13 @@ def wrap_with_auth_token(wsgi_app: Any, options: Mapping[str, Any]) -> Any:
             f"GLARE_AUTH_STRATEGY=keystone needs GLARE_KEYSTONE with {', '.join(missing)} "
             "(and the service credentials: auth_type, username, password, project_name, ...)"
         )
-    from keystonemiddleware.auth_token import AuthProtocol
+    try:
+        from keystonemiddleware.auth_token import AuthProtocol
+    except ImportError as exc:
+        raise StartupError(
+            f"GLARE_AUTH_STRATEGY=keystone needs keystonemiddleware, which cannot be "
+            f"imported ({exc}): {INSTALL_HINT}"
+        ) from None
 
     # Options set to null mean "not set" (the middleware's default applies).
     conf = {key: _as_text(value) for key, value in options.items() if value is not None}

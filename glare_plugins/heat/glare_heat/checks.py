@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
-from glare_core.plugin import BadRequest
+from glare_core.plugin import BadRequest, parse_yaml
 
 # HOT templates name their version with the first key, CloudFormation-style ones with
 # one of the two others.
@@ -30,8 +28,6 @@ ENVIRONMENT_SECTIONS: dict[str, type] = {
 }
 _KIND_NAMES = {dict: "a mapping", list: "a list"}
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def load_document(data: bytes, what: str) -> Any:
     """Parse YAML (JSON is accepted too, also where YAML would not take it)."""
@@ -40,12 +36,13 @@ def load_document(data: bytes, what: str) -> Any:
     except UnicodeDecodeError:
         raise BadRequest(f"The {what} is not UTF-8 text") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # a safe loader: plain data only
-    except yaml.YAMLError as exc:
+        return parse_yaml(data, what)
+    except BadRequest as not_yaml:
         try:
             return json.loads(text)
         except ValueError:
-            reason = " ".join(str(exc).split())
+            # parse_yaml says "The <what> is not valid YAML: <reason>"; keep the reason.
+            reason = not_yaml.message.removeprefix(f"The {what} is not valid YAML: ")
             raise BadRequest(f"The {what} is neither valid YAML nor JSON: {reason}") from None
 
 
