@@ -21,7 +21,8 @@ def glare_register_blob_stores(app: Any) -> list[Any]:
     config = app.config
     stores: list[Any] = [
         FilesystemStore(config["GLARE_BLOB_DIR"]),
-        DatabaseStore(app.extensions["glare"].database),
+        # The store gets the engine only: it creates and uses its own table there.
+        DatabaseStore(app.extensions["glare"].database.engine),
         HttpReadStore(),
     ]
     if (config.get("GLARE_SWIFT") or {}).get("auth_url"):
