@@ -22,7 +22,13 @@ from glare_core.blobs.base import (
 from glare_core.blobs.stream_checks import parse_yaml, spool_then_check, validate_after_stream
 from glare_core.data.api import DATA_API_VERSION, DataAPI
 from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
-from glare_core.data.sql.layout import SqlLayout, make_layout, new_metadata
+from glare_core.data.sql.layout import (
+    SqlLayout,
+    create_layout_tables,
+    drop_layout_tables,
+    make_layout,
+    new_metadata,
+)
 from glare_core.data.sql.store import SqlDataAPI
 from glare_core.errors import (
     BadRequest,
@@ -46,7 +52,7 @@ from glare_core.types.validators import (
     UniqueItems,
 )
 
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 
 
 def sql_data_api(app: Any, layout: SqlLayout, key: str | None = None) -> SqlDataAPI:
@@ -82,6 +88,8 @@ __all__ = [
     "SqlLayout",
     "make_layout",
     "new_metadata",
+    "create_layout_tables",
+    "drop_layout_tables",
     "sql_data_api",
     "Filter",
     "ListQuery",

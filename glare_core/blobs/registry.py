@@ -13,7 +13,8 @@ def scheme_of(location: str) -> str:
 
 
 def _store_classes(root: type[BlobStore] = BlobStore) -> Iterator[type[BlobStore]]:
-    """Every BlobStore class this process has imported (configured or not)."""
+    """Every BlobStore class this process has imported, configured or not (the builtin
+    plugin, which every app loads, imports each of the core's)."""
     for subclass in root.__subclasses__():
         yield subclass
         yield from _store_classes(subclass)
