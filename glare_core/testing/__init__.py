@@ -19,11 +19,9 @@ Every name is importable from ``glare_core.testing``; pytest finds the fixtures 
 
 from glare_core.testing.client import JSON_PATCH, GlareClient, replace_op
 from glare_core.testing.contract import DataAPIContract, contract_values
-from glare_core.testing.fixtures import (
-    _glare_migrated_urls,
-    _glare_templates,
-    _plugin_set_key,
-    _prepare_shared_database,
+from glare_core.testing.fixtures import (  # pytest finds the plugin's fixtures here
+    _glare_migrated_urls,  # noqa: F401 (a fixture the others use)
+    _glare_templates,  # noqa: F401 (a fixture the others use)
     glare_app,
     glare_client,
     glare_config,
@@ -56,8 +54,4 @@ __all__ = [
     "make_artifact",
     "migration_differences",
     "replace_op",
-    "_glare_migrated_urls",
-    "_glare_templates",
-    "_plugin_set_key",
-    "_prepare_shared_database",
 ]

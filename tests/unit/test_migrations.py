@@ -1,12 +1,14 @@
 """The Alembic scripts create exactly the tables the code defines."""
 
+import glare_images
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from glare_core.app import create_app
-from glare_core.data.migrations import ensure_schema, schema_is_current
+from glare_core.data.migrations import alembic_config, ensure_schema, schema_is_current, sources
 from glare_core.data.sql.tables import metadata as core_metadata
 from glare_core.errors import StartupError
 from glare_core.testing import assert_migrations_match, migration_differences
@@ -45,3 +47,17 @@ def test_the_check_lists_what_the_migrations_and_the_tables_disagree_on(tmp_path
     assert "2 difference(s)" in message
     assert "('add_table'" in message and "glare_extra" in message
     assert "('remove_table'" in message and "glare_quotas" in message
+
+
+def test_autogenerate_leaves_the_tables_of_other_owners_alone(tmp_path):
+    """``alembic check`` through the core's env.py: the database store's table and a
+    plugin's tables are in the database but not in the core's metadata, and the core's
+    autogenerate proposes no change (it would otherwise drop them)."""
+    app = create_app({"GLARE_DATA_DIR": str(tmp_path)}, plugins=[glare_images],
+                     autoload=False)
+    ensure_schema(app)
+    app.extensions["glare"].stores.by_name["database"].write("sql://b", iter([b"x"]))
+    core = next(source for source in sources(app) if source.name == "glare_core")
+    with app.app_context():
+        command.check(alembic_config(core))
+    app.extensions["glare"].database.dispose()
