@@ -59,7 +59,8 @@ def sql_data_api(app: Any, layout: SqlLayout, key: str | None = None) -> SqlData
     """The core's SQL data API over a plugin's own tables (built with ``make_layout``).
 
     Several types of one plugin can share the returned instance: pass the same ``key``.
-    The tables are created by the plugin's migrations (``glare_migration_locations``).
+    The tables are created by the plugin's migrations (``glare_migration_locations``),
+    from the same layout: ``create_layout_tables(op, layout)``.
     """
     state = app.extensions["glare"]
     cache = app.extensions.setdefault("glare_sql_data_apis", {})

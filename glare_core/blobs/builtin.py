@@ -1,8 +1,8 @@
 """Builtin plugin: the blob stores that ship with the core, and the default store choice.
 
-``file`` (always, under ``GLARE_BLOB_DIR``), ``database`` (always), ``swift`` (when
-``GLARE_SWIFT`` names an ``auth_url``) and the read-only ``http`` store for internal
-locations.
+``file`` (always, under ``GLARE_BLOB_DIR``), ``database`` (always, on the app's database
+engine), ``swift`` (when ``GLARE_SWIFT`` names an ``auth_url``; it needs python-swiftclient)
+and the read-only ``http`` store for internal locations.
 """
 
 from __future__ import annotations
