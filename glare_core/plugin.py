@@ -22,7 +22,13 @@ from glare_core.blobs.base import (
 from glare_core.blobs.stream_checks import parse_yaml, spool_then_check, validate_after_stream
 from glare_core.data.api import DATA_API_VERSION, DataAPI
 from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
-from glare_core.data.sql.layout import SqlLayout, make_layout, new_metadata
+from glare_core.data.sql.layout import (
+    SqlLayout,
+    create_layout_tables,
+    drop_layout_tables,
+    make_layout,
+    new_metadata,
+)
 from glare_core.data.sql.store import SqlDataAPI
 from glare_core.errors import (
     BadRequest,
@@ -53,7 +59,8 @@ def sql_data_api(app: Any, layout: SqlLayout, key: str | None = None) -> SqlData
     """The core's SQL data API over a plugin's own tables (built with ``make_layout``).
 
     Several types of one plugin can share the returned instance: pass the same ``key``.
-    The tables are created by the plugin's migrations (``glare_migration_locations``).
+    The tables are created by the plugin's migrations (``glare_migration_locations``),
+    from the same layout: ``create_layout_tables(op, layout)``.
     """
     state = app.extensions["glare"]
     cache = app.extensions.setdefault("glare_sql_data_apis", {})
@@ -82,6 +89,8 @@ __all__ = [
     "SqlLayout",
     "make_layout",
     "new_metadata",
+    "create_layout_tables",
+    "drop_layout_tables",
     "sql_data_api",
     "Filter",
     "ListQuery",

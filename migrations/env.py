@@ -7,6 +7,7 @@ versions folder and version table come from the Alembic config's attributes.
 """
 
 import logging
+from typing import Any
 
 from alembic import context
 from flask import current_app
@@ -19,10 +20,18 @@ version_table = config.attributes.get("version_table", "alembic_version")
 target_metadata = database.metadata if config.attributes.get("core", True) else None
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                   compare_to: Any) -> bool:
+    """Autogenerate leaves alone the tables of other owners found in the database (the
+    plugins', the database blob store's): it would otherwise propose dropping them."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=str(database.engine.url),
         target_metadata=target_metadata,
+        include_object=include_object,
         version_table=version_table,
         literal_binds=True,
         render_as_batch=True,
@@ -37,6 +46,7 @@ def run_migrations_online() -> None:
         # SQLite cannot ALTER most things in place; batch mode copies tables instead.
         options["render_as_batch"] = connection.dialect.name == "sqlite"
         options["version_table"] = version_table
+        options.setdefault("include_object", include_object)
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():
             context.run_migrations()

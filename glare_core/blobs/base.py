@@ -25,7 +25,7 @@ from glare_core.streaming import CHUNK_SIZE, FileRange
 __all__ = ["BLOB_STORE_API_VERSION", "CHUNK_SIZE", "BlobNotFound", "BlobStore", "BlobWriteError",
            "FileRange", "InsufficientStorage", "StoredBlob"]
 
-BLOB_STORE_API_VERSION = "1.3"
+BLOB_STORE_API_VERSION = "1.4"
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,11 @@ class BlobStore(abc.ABC):
     #: location (an open file). When False, Glare holds back deleting replaced or deleted
     #: data until the downloads reading it have finished. Since blob store API 1.2.
     readers_survive_delete: bool = False
+    #: URI schemes of locations that point at data local to the server (its files, its
+    #: database), this store's and the names earlier Glare versions gave them. Clients
+    #: may never attach such a location as an internal location (403), whether or not a
+    #: store of this class is configured. Since blob store API 1.4.
+    server_local_schemes: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

@@ -1,8 +1,8 @@
 """Builtin plugin: the blob stores that ship with the core, and the default store choice.
 
-``file`` (always, under ``GLARE_BLOB_DIR``), ``database`` (always), ``swift`` (when
-``GLARE_SWIFT`` names an ``auth_url``) and the read-only ``http`` store for internal
-locations.
+``file`` (always, under ``GLARE_BLOB_DIR``), ``database`` (always, on the app's database
+engine), ``swift`` (when ``GLARE_SWIFT`` names an ``auth_url``; it needs python-swiftclient)
+and the read-only ``http`` store for internal locations.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def glare_register_blob_stores(app: Any) -> list[Any]:
     config = app.config
     stores: list[Any] = [
         FilesystemStore(config["GLARE_BLOB_DIR"]),
-        DatabaseStore(app.extensions["glare"].database),
+        # The store gets the engine only: it creates and uses its own table there.
+        DatabaseStore(app.extensions["glare"].database.engine),
         HttpReadStore(),
     ]
     if (config.get("GLARE_SWIFT") or {}).get("auth_url"):

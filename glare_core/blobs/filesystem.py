@@ -33,6 +33,8 @@ SCHEME = "file"
 class FilesystemStore(BlobStore):
     schemes = (SCHEME,)
     readers_survive_delete = True  # an unlinked file stays readable through open handles
+    # Files of this server ("filesystem" is what earlier Glare versions called them).
+    server_local_schemes = (SCHEME, "filesystem")
 
     def __init__(
         self, root: str | os.PathLike[str], *, fsync: bool = True, direct_io: bool = True

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from glare_core.blobs.base import BlobStore
-from glare_core.errors import BadRequest, StartupError
-
-# Schemes clients may never attach as internal locations (server-local data).
-FORBIDDEN_INTERNAL_SCHEMES = frozenset({"file", "filesystem", "swift+config", "sql"})
+from glare_core.errors import BadRequest, Forbidden, StartupError
 
 
 def scheme_of(location: str) -> str:
     return location.split(":", 1)[0].lower() if ":" in location else ""
+
+
+def _store_classes(root: type[BlobStore] = BlobStore) -> Iterator[type[BlobStore]]:
+    """Every BlobStore class this process has imported, configured or not (the builtin
+    plugin, which every app loads, imports each of the core's)."""
+    for subclass in root.__subclasses__():
+        yield subclass
+        yield from _store_classes(subclass)
+
+
+def server_local_schemes(stores: Iterable[BlobStore]) -> frozenset[str]:
+    """The schemes clients may never attach as internal locations: what every known store
+    class, and every configured store, declares in ``server_local_schemes``. Classes of
+    unconfigured stores count too: their locations are server-local all the same."""
+    declared = [cls.server_local_schemes for cls in _store_classes()]
+    declared += [store.server_local_schemes for store in stores]
+    return frozenset(scheme.lower() for schemes in declared for scheme in schemes)
 
 
 class StoreRegistry:
@@ -43,10 +57,8 @@ class StoreRegistry:
 
     def check_internal_location(self, url: str) -> None:
         """Internal locations must be readable by a store and must not be server-local."""
-        from glare_core.errors import Forbidden
-
         scheme = scheme_of(url)
-        if scheme in FORBIDDEN_INTERNAL_SCHEMES:
+        if scheme in server_local_schemes(self.by_name.values()):
             raise Forbidden(f"Locations with scheme '{scheme}' cannot be attached")
         if scheme not in self.by_scheme:
             raise BadRequest(f"No configured blob store can read '{scheme}' URIs")

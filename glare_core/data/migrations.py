@@ -51,8 +51,8 @@ def sources(app: Flask) -> list[MigrationSource]:
     """The core's history first, then every plugin's (from ``glare_migration_locations``)."""
     found = [MigrationSource(CORE, str(Path(migrations_directory()) / "versions"),
                              "alembic_version")]
-    pm = app.extensions["glare"].pm
-    for locations in pm.hook.glare_migration_locations(app=app):
+    hooks = app.extensions["glare"].hooks
+    for locations in hooks.all("glare_migration_locations", app=app):
         for name, versions in locations or ():
             found.append(MigrationSource(name, str(versions), f"alembic_version_{name}"))
     return found

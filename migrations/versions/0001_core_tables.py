@@ -1,4 +1,8 @@
-"""Core tables: artifacts, their properties and blobs, named locks, blob data and garbage.
+"""Core tables: artifacts, their properties and blobs, named locks and blob garbage.
+
+Earlier versions of this script also created ``glare_blob_data``, the table of the
+``database`` blob store: the store now creates it itself (glare_core/blobs/database.py)
+and finds it, with its data, in the databases this script migrated before.
 
 Revision ID: 0001
 Revises:
@@ -116,13 +120,6 @@ def upgrade() -> None:
     op.create_index(f"ix_{table}_string", table, ["name", "string_value"])
 
     op.create_table(
-        "glare_blob_data",
-        sa.Column("blob_id", sa.String(64), nullable=False),
-        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("blob_id", "seq", name="pk_glare_blob_data"),
-    )
-    op.create_table(
         "glare_blob_garbage",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("location", sa.String(2048), nullable=False),
@@ -136,7 +133,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("glare_blob_garbage")
-    op.drop_table("glare_blob_data")
+    # Databases this script migrated before the database blob store owned its table
+    # have it from here; reverting to an empty schema removes it, as it always did.
+    op.execute("DROP TABLE IF EXISTS glare_blob_data")
     op.drop_table("glare_artifact_properties")
     op.drop_table("glare_artifact_blobs")
     op.drop_table("glare_locks")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import glare_images
@@ -16,9 +18,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from glare_core.blobs.database import DatabaseStore
 from glare_core.data.sql.tables import metadata as core_metadata
 from glare_core.errors import BadRequest
-from glare_core.testing import DataAPIContract, GlareClient
+from glare_core.testing import DataAPIContract, GlareClient, assert_migrations_match
 from tests.api.helpers import replace
 from tests.conftest import run_parallel
 
@@ -37,11 +40,16 @@ def test_migrations_match_the_table_definitions(postgres_schema):
         return "glare_images" in repr(difference) or "alembic_version_images" in repr(
             difference)
 
+    def of_the_database_store(difference: Any) -> bool:
+        # The database blob store's own table, made once a test has used that store.
+        return "glare_blob_data" in repr(difference)
+
     engine = sa.create_engine(postgres_schema)
     with engine.connect() as conn:
         # Each history is compared with its own tables; the other's show up as "extra".
         core_diff = [d for d in compare_metadata(MigrationContext.configure(conn),
-                                                 core_metadata) if not mentions_images(d)]
+                                                 core_metadata)
+                     if not mentions_images(d) and not of_the_database_store(d)]
         images_context = MigrationContext.configure(
             conn, opts={"version_table": "alembic_version_images"})
         images_diff = [d for d in compare_metadata(images_context, images_metadata)
@@ -49,6 +57,41 @@ def test_migrations_match_the_table_definitions(postgres_schema):
     engine.dispose()
     assert core_diff == []
     assert images_diff == []
+
+
+@pytest.fixture
+def fresh_database(postgres_url: str) -> Iterator[str]:
+    """An empty database of its own on the session's PostgreSQL server."""
+    name = f"glare_fresh_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_core_migrations_create_exactly_the_core_tables(fresh_database, tmp_path):
+    assert_migrations_match(core_metadata, data_dir=tmp_path, database_url=fresh_database)
+
+
+def test_images_migrations_create_exactly_the_images_layout(fresh_database, tmp_path):
+    from glare_images.tables import layout
+
+    assert_migrations_match(layout, plugins=[glare_images], data_dir=tmp_path,
+                            database_url=fresh_database)
+
+
+def test_the_database_store_creates_its_table_on_postgres(fresh_database):
+    engine = sa.create_engine(fresh_database)
+    store = DatabaseStore(engine)
+    store.write("sql://pg", iter([b"x" * 10, b"y"]))
+    assert b"".join(store.read("sql://pg", offset=9)) == b"xy"
+    assert sa.inspect(engine).has_table("glare_blob_data")
+    engine.dispose()
 
 
 class TestGenericTablesOnPostgres(DataAPIContract):

@@ -245,7 +245,7 @@ def test_swift_known_size_up_to_large_object_size_is_one_plain_object(
 def test_swift_unknown_size_beyond_the_peek_is_a_static_large_object(
     swift_server, swift_prefix, monkeypatch
 ):
-    from glare_core.blobs import swift as swift_module
+    from glare_core.blobs import swift_writing as swift_module
 
     monkeypatch.setattr(swift_module, "SMALL_OBJECT_PEEK", SEGMENT)
     store = SwiftStore(swift_server.settings(container_prefix=swift_prefix,

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from glare_core.blobs import swift as swift_store
+from glare_core.blobs import swift_connection as swift_store
 from glare_core.blobs.pipeline import write_behind
 from glare_core.blobs.swift import SwiftStore
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from glare_core.blobs import swift as swift_store
+from glare_core.blobs import swift_connection as swift_store
 from glare_core.blobs.swift import SwiftStore
 from tests.conftest import SwiftServer, started_keystone
 from tests.support.real_keystone import KeystoneServer

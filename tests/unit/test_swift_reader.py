@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from glare_core.blobs.swift import _IterReader
+from glare_core.blobs.swift_writing import _IterReader
 
 MIB = 1024 * 1024
 

@@ -4,15 +4,18 @@ A layout is three tables: artifacts (one row per artifact: the base fields as co
 plus any type fields a plugin stores as real columns), properties (every other field
 value: one row per scalar, list element or dict entry) and blobs. The builders below
 create tables of the exact shape the SQL data API expects, so a plugin that wants its
-own tables (with indexed columns for its hot fields) reuses the whole query engine.
+own tables (with indexed columns for its hot fields) reuses the whole query engine, and
+its migrations create them from the same objects (``create_layout_tables``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
 
 from glare_core.types.kinds import FieldKind
 from glare_core.types.spec import FieldSpec
@@ -61,6 +64,11 @@ class SqlLayout:
     properties: sa.Table
     blobs: sa.Table
     type_columns: frozenset[str] = frozenset()
+
+    @property
+    def tables(self) -> tuple[sa.Table, sa.Table, sa.Table]:
+        """The three tables, the artifacts table first (the others refer to it)."""
+        return self.artifacts, self.properties, self.blobs
 
     @property
     def columns(self) -> frozenset[str]:
@@ -196,3 +204,19 @@ def make_layout(
         blobs=blobs_table(f"{prefix}_blobs", metadata, artifacts),
         type_columns=frozenset(column.name for column in columns),
     )
+
+
+def create_layout_tables(op: Any, layout: SqlLayout) -> None:
+    """Create ``layout``'s tables and their indexes, in an Alembic migration (``op`` is
+    ``alembic.op``): the very DDL the layout declares, so a plugin's migration and the
+    tables its data API uses at run time cannot drift apart."""
+    for table in layout.tables:
+        op.execute(CreateTable(table))
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            op.execute(CreateIndex(index))
+
+
+def drop_layout_tables(op: Any, layout: SqlLayout) -> None:
+    """Drop ``layout``'s tables (and so their indexes), in an Alembic migration."""
+    for table in reversed(layout.tables):
+        op.execute(DropTable(table))

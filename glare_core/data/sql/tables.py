@@ -4,7 +4,8 @@ Base fields are columns of ``glare_artifacts``; every type-specific field value 
 base ``tags`` and ``metadata``) is a row of ``glare_artifact_properties`` with one typed
 value column, so one generic table serves every type while filters and sorts stay
 index-backed. List elements carry ``position``; dict entries carry ``key_name``. The
-table shapes come from layout.py, which plugins use for their own tables.
+table shapes come from layout.py, which plugins use for their own tables. The
+``database`` blob store's table is not here: the store owns it (blobs/database.py).
 """
 
 from __future__ import annotations
@@ -32,15 +33,6 @@ locks = sa.Table(
     sa.Column("id", sa.String(255), primary_key=True),
     sa.Column("token", sa.String(36), nullable=False),
     sa.Column("acquired_at", sa.DateTime, nullable=False),
-)
-
-# Bytes of the ``database`` blob store, in fixed-size chunks (never one huge value).
-blob_data = sa.Table(
-    "glare_blob_data",
-    metadata,
-    sa.Column("blob_id", sa.String(64), primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 # Store data that must go but could not be removed yet (store down, crash mid-upload,
