@@ -40,6 +40,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Crossings allowed on purpose, each with its reason.
+ALLOWED = {
+    # The worker's class path before it moved to server/: production configurations
+    # name it (``gunicorn -k glare_core.api.gunicorn_worker.GlareWorker``), so the old
+    # path stays an alias. Nothing in api/ uses it.
+    ("api/gunicorn_worker.py", "glare_core.server.worker"),
+    ("api/gunicorn_worker.py", "glare_core.server.worker.GlareWorker"),
+}
+
+
 def modules() -> list[Path]:
     return sorted(path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts)
 
@@ -78,6 +88,7 @@ def test_no_import_crosses_a_wall(layer: str) -> None:
         for path in modules() if layer_of(path) == layer
         for line, module in imported_names(path)
         if any(reaches(module, prefix) for prefix in FORBIDDEN[layer])
+        and (path.relative_to(PACKAGE).as_posix(), module) not in ALLOWED
     ]
     assert crossings == [], "\n".join(crossings)
 
