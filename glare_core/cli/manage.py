@@ -250,7 +250,8 @@ def plugins() -> None:
         origin = "builtin" if info.builtin else f"{info.distribution or '-'} {info.version or ''}"
         click.echo(f"plugin {info.name}: {origin}")
     for name, artifact_type in state.registry.items():
-        click.echo(f"type {name} ({artifact_type.title}) from {state.type_plugins.get(name)}")
+        plugin = state.type_plugins.get(name)
+        click.echo(f"type {name} ({artifact_type.display_name}) from {plugin}")
 
 
 for _command in (policy, plugins, openapi_cli):

@@ -116,7 +116,7 @@ class ArtifactService:
             activated_at=None,
             status="drafted",
             visibility="private",
-            display_type_name=artifact_type.title,
+            display_type_name=artifact_type.display_name,
         )
         values["version"] = values.get("version") or DEFAULT_VERSION
         return values

@@ -33,7 +33,7 @@ class TypeCatalog:
                 for p in self.plugins
             ],
             "types": [
-                {"name": t.type_name, "display_name": t.title, "version": type(t).version,
+                {"name": t.type_name, "display_name": t.display_name, "version": type(t).version,
                  "plugin": self.type_plugins.get(t.type_name)}
                 for t in self.registry.values()
             ],

@@ -20,7 +20,7 @@ def contract_values(artifact_type: Any, **overrides: Any) -> dict[str, Any]:
     values.update(
         id=str(uuid.uuid4()), name="contract", version="1.0.0", owner="p1", status="drafted",
         visibility="private", created_at=now, updated_at=now, activated_at=None,
-        display_type_name=artifact_type.title, description="", tags=[], metadata={},
+        display_type_name=artifact_type.display_name, description="", tags=[], metadata={},
     )
     values.update(overrides)
     return values

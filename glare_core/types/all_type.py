@@ -49,10 +49,6 @@ class AllArtifacts:
         return self.name
 
     @property
-    def title(self) -> str:
-        return self.display_name
-
-    @property
     def blob_fields(self) -> dict:
         return {}
 

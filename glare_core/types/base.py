@@ -157,7 +157,8 @@ class ArtifactType:
     """
 
     name: ClassVar[str] = ""
-    display_name: ClassVar[str | None] = None
+    #: Declared by the type (None: its ``name``); an instance holds the resolved value.
+    display_name: str | None = None
     version: ClassVar[str] = "1.0"
     schema: ClassVar[type[BaseArtifactSchema]] = BaseArtifactSchema
     enabled_by_default: ClassVar[bool] = True
@@ -181,6 +182,7 @@ class ArtifactType:
         for base_name in BASE_FIELD_NAMES:
             if declared[base_name] is not BaseArtifactSchema._declared_fields[base_name]:
                 raise TypeDefinitionError(f"{cls.name}: base field '{base_name}' is redefined")
+        self.display_name: str = cls.display_name or cls.name
         self.config: dict[str, Any] = dict(config or {})
         self.fields: dict[str, FieldSpec] = build_field_specs(
             declared, base_names=BASE_FIELD_NAMES, owner=cls.name
@@ -189,10 +191,6 @@ class ArtifactType:
     @property
     def type_name(self) -> str:
         return type(self).name
-
-    @property
-    def title(self) -> str:
-        return type(self).display_name or type(self).name
 
     @property
     def blob_fields(self) -> dict[str, FieldSpec]:

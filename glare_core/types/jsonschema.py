@@ -27,8 +27,7 @@ class DescribedType(Protocol):
     @property
     def type_name(self) -> str: ...
 
-    @property
-    def title(self) -> str: ...
+    display_name: str
 
     @property
     def fields(self) -> Mapping[str, FieldSpec]: ...
@@ -167,7 +166,7 @@ def type_schema(artifact_type: DescribedType) -> dict[str, Any]:
     ]
     return {
         "name": artifact_type.type_name,
-        "display_name": artifact_type.title,
+        "display_name": artifact_type.display_name,
         "version": version,
         "title": f"Artifact type {artifact_type.type_name} of version {version}",
         "type": "object",
