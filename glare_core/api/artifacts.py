@@ -36,9 +36,9 @@ def query_params() -> list[tuple[str, str]]:
         raise BadRequest("The query string is not valid UTF-8") from None
 
 
-def _artifact_response(artifact_type: Any, record: dict, status: int = 200) -> Any:
-    response = json_response(render_artifact(artifact_type, record), status)
-    response.headers["ETag"] = revision_tag(record)
+def _artifact_response(artifact_type: Any, artifact: dict, status: int = 200) -> Any:
+    response = json_response(render_artifact(artifact_type, artifact), status)
+    response.headers["ETag"] = revision_tag(artifact)
     return response
 
 
@@ -65,9 +65,9 @@ class ArtifactCollection(MethodView):
         body = read_json()
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object")
-        record = current_engine().artifacts.create(current_context(), type_name, body)
+        artifact = current_engine().artifacts.create(current_context(), type_name, body)
         artifact_type = current_app.extensions["glare"].registry.resolve(type_name)
-        return _artifact_response(artifact_type, record, 201)
+        return _artifact_response(artifact_type, artifact, 201)
 
 
 @blp.route("/artifacts/<type_name>/<artifact_id>")
@@ -76,14 +76,14 @@ class ArtifactItem(MethodView):
     def get(self, type_name: str, artifact_id: str) -> Any:
         """Show an artifact"""
         reject_body()
-        artifact_type, record = current_engine().reader.get(current_context(), type_name,
+        artifact_type, artifact = current_engine().reader.get(current_context(), type_name,
                                                             artifact_id)
-        tag = revision_tag(record)
+        tag = revision_tag(artifact)
         if tag in request.if_none_match:
             response = current_app.response_class(status=304)
             response.headers["ETag"] = tag
             return response
-        return _artifact_response(artifact_type, record)
+        return _artifact_response(artifact_type, artifact)
 
     @blp.doc(**docs.update_doc())
     def patch(self, type_name: str, artifact_id: str) -> Any:
@@ -91,11 +91,11 @@ class ArtifactItem(MethodView):
         require_media_type(PATCH_MEDIA_TYPE)
         operations = read_json()
         if_match = request.headers.get("If-Match")
-        record = current_engine().artifacts.update(
+        artifact = current_engine().artifacts.update(
             current_context(), type_name, artifact_id, operations, if_match=if_match
         )
         artifact_type = current_app.extensions["glare"].registry.resolve(type_name)
-        return _artifact_response(artifact_type, record)
+        return _artifact_response(artifact_type, artifact)
 
     @blp.doc(**docs.delete_doc())
     def delete(self, type_name: str, artifact_id: str) -> Any:

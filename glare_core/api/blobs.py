@@ -98,10 +98,10 @@ def _continued(environ: dict[str, Any], chunks: Iterator[bytes]) -> Iterator[byt
     yield from chunks
 
 
-def _artifact_response(type_name: str, record: dict) -> Response:
+def _artifact_response(type_name: str, artifact: dict) -> Response:
     artifact_type = current_app.extensions["glare"].registry.resolve(type_name)
-    response = json_response(render_artifact(artifact_type, record))
-    response.headers["ETag"] = revision_tag(record)
+    response = json_response(render_artifact(artifact_type, artifact))
+    response.headers["ETag"] = revision_tag(artifact)
     return response
 
 
@@ -131,28 +131,28 @@ class BlobData(MethodView):
         content_type = media_type(request.headers.get("Content-Type"))
         if content_type == LOCATION_MEDIA_TYPE:
             body = read_json()
-            record = current_engine().locations.add_location(
+            artifact = current_engine().locations.add_location(
                 current_context(), type_name, artifact_id, field_name, key, body
             )
-            return _artifact_response(type_name, record)
+            return _artifact_response(type_name, artifact)
         if content_type is None:
             raise BadRequest("The Content-Type header is required")
         length = parse_content_length()
-        record = current_engine().uploads.upload(
+        artifact = current_engine().uploads.upload(
             current_context(), type_name, artifact_id, field_name, key,
             upload_body(length), content_type=content_type,
             content_length=length,
         )
-        return _artifact_response(type_name, record)
+        return _artifact_response(type_name, artifact)
 
     @blp.doc(**docs.delete_blob_doc())
     def delete(self, type_name: str, artifact_id: str, blob_path: str) -> Any:
         """Remove a blob that is an external location"""
         field_name, key = split_blob_path(blob_path)
-        record = current_engine().locations.delete_location(
+        artifact = current_engine().locations.delete_location(
             current_context(), type_name, artifact_id, field_name, key
         )
-        return _artifact_response(type_name, record)
+        return _artifact_response(type_name, artifact)
 
 
 HEAD_ENDPOINTS.add("blobs.BlobData")

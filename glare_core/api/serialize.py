@@ -30,19 +30,19 @@ def render_blob(blob: Mapping[str, Any] | None, path: str) -> dict[str, Any] | N
     return out
 
 
-def render_artifact(artifact_type: Any, record: Mapping[str, Any]) -> dict[str, Any]:
+def render_artifact(artifact_type: Any, artifact: Mapping[str, Any]) -> dict[str, Any]:
     """Every field of the type (unset ones as null or their default), then type formatting."""
     out: dict[str, Any] = {}
-    type_name = record.get("type_name", artifact_type.type_name)
+    type_name = artifact.get("type_name", artifact_type.type_name)
     for name, spec in artifact_type.fields.items():
-        value = record.get(name)
+        value = artifact.get(name)
         if spec.is_datetime:
             value = format_timestamp(value)
         elif spec.is_single_blob:
-            value = render_blob(value, blob_path(type_name, record["id"], name))
+            value = render_blob(value, blob_path(type_name, artifact["id"], name))
         elif spec.is_folder:
             value = {
-                key: render_blob(blob, blob_path(type_name, record["id"], name, key))
+                key: render_blob(blob, blob_path(type_name, artifact["id"], name, key))
                 for key, blob in (value or {}).items()
             }
         elif value is None:
@@ -65,7 +65,7 @@ def page_links(
 
 def render_page(page: Any, params: list[tuple[str, str]]) -> dict[str, Any]:
     artifact_type = page.artifact_type
-    items = [render_artifact(artifact_type, record) for record in page.artifacts]
+    items = [render_artifact(artifact_type, artifact) for artifact in page.artifacts]
     full = bool(page.artifacts) and len(page.artifacts) == page.limit
     first, next_link = page_links(
         artifact_type.type_name, params, page.artifacts[-1]["id"] if full else None

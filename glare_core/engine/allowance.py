@@ -39,7 +39,7 @@ class UploadRoom:
         self.janitor = janitor
 
     def allowed(
-        self, artifact_type: ArtifactType, record: dict, spec: FieldSpec, blob_key: str | None,
+        self, artifact_type: ArtifactType, artifact: dict, spec: FieldSpec, blob_key: str | None,
         quota_project: str,
     ) -> Allowance:
         """The most bytes this upload may store, and the message when it stores more
@@ -49,7 +49,7 @@ class UploadRoom:
         why = blob_limit_message(spec)
         if spec.is_folder:
             assert spec.max_keys is not None and spec.max_folder_size is not None
-            folder = record.get(spec.name) or {}
+            folder = artifact.get(spec.name) or {}
             if blob_key not in folder and len(folder) >= spec.max_keys:
                 raise BadRequest(f"Folder '{spec.name}' already holds the maximum of "
                                  f"{spec.max_keys} entries")
@@ -63,7 +63,7 @@ class UploadRoom:
                 why = (f"Folder '{spec.name}' has only {left} bytes left of {capacity} "
                        f"(its other entries hold {used})")
         quota = self.quotas.data_allowance(
-            quota_project, artifact_type.type_name, exclude=(record["id"], spec.name, blob_key)
+            quota_project, artifact_type.type_name, exclude=(artifact["id"], spec.name, blob_key)
         )
         by_quota = False
         if quota is not None and quota[0] < limit:
@@ -72,17 +72,17 @@ class UploadRoom:
                          by_quota=by_quota)
 
     def room_for(
-        self, artifact_type: ArtifactType, record: dict, spec: FieldSpec, blob_key: str | None,
+        self, artifact_type: ArtifactType, artifact: dict, spec: FieldSpec, blob_key: str | None,
         needed: int, quota_project: str,
     ) -> Allowance:
         """The allowance, after undoing the project's dead uploads if only they stand in
         the way (the caller holds the artifact and quota locks); 413 if ``needed`` does not
         fit even then."""
-        allowance = self.allowed(artifact_type, record, spec, blob_key, quota_project)
+        allowance = self.allowed(artifact_type, artifact, spec, blob_key, quota_project)
         if needed > allowance.limit and allowance.by_quota and (
                 self.janitor.recover_abandoned_uploads(
-                    owner=quota_project, skip=record["id"], lock_wait=0)):
-            allowance = self.allowed(artifact_type, record, spec, blob_key, quota_project)
+                    owner=quota_project, skip=artifact["id"], lock_wait=0)):
+            allowance = self.allowed(artifact_type, artifact, spec, blob_key, quota_project)
         if needed > allowance.limit:
             raise RequestTooLarge(allowance.why)
         return allowance

@@ -27,13 +27,13 @@ from glare_core.errors import BadRequest, Conflict, Forbidden, PreconditionFaile
 from glare_core.types.base import CREATE_FORBIDDEN, DEFAULT_VERSION, ArtifactType
 
 
-def revision_tag(record: Mapping[str, Any]) -> str:
+def revision_tag(artifact: Mapping[str, Any]) -> str:
     """The entity tag of an artifact: changes whenever the artifact changes."""
-    return f'"{record["id"]}-{record["revision"]}"'
+    return f'"{artifact["id"]}-{artifact["revision"]}"'
 
 
-def _refuse_deleted(artifact_type: ArtifactType, record: Mapping[str, Any]) -> None:
-    if record["status"] == "deleted":
+def _refuse_deleted(artifact_type: ArtifactType, artifact: Mapping[str, Any]) -> None:
+    if artifact["status"] == "deleted":
         raise Forbidden("A deleted artifact cannot be changed")
 
 
@@ -90,9 +90,9 @@ class ArtifactService:
             artifact_type, {k: v for k, v in edited.items() if values.get(k) != v}))
         self.links.check(context, artifact_type, values)
         with self.ctx.quotas.count_guard(context.project_id, type_name):
-            record = data_api.create(type_name, values)
-        self.ctx.hooks.done("create", artifact_type, record, context)
-        return record
+            artifact = data_api.create(type_name, values)
+        self.ctx.hooks.done("create", artifact_type, artifact, context)
+        return artifact
 
     def _new_artifact_values(
         self, artifact_type: ArtifactType, context: RequestContext, supplied: dict[str, Any]
@@ -137,31 +137,31 @@ class ArtifactService:
         hooks = self.ctx.hooks
         with self.writes.session(context, type_name, artifact_id, actions=("artifact:update",),
                                  check=_refuse_deleted) as target:
-            artifact_type, data_api, record = (target.artifact_type, target.data_api,
-                                               target.record)
-            if if_match is not None and if_match != "*" and if_match != revision_tag(record):
+            artifact_type, data_api, artifact = (target.artifact_type, target.data_api,
+                                               target.artifact)
+            if if_match is not None and if_match != "*" and if_match != revision_tag(artifact):
                 raise PreconditionFailed("The artifact changed since the given ETag")
-            plan = plan_patch(artifact_type, record, ops)
+            plan = plan_patch(artifact_type, artifact, ops)
             # pre_update sees what the patch will change; values it sets are applied
             # before the patch (which wins on the fields it names), so the plan is made
             # again from them.
             extra = coerce_hook_changes(artifact_type, hooks.pre(
-                "update", artifact_type, record, {}, context, patch=copy.deepcopy(ops),
-                planned=copy.deepcopy(plan.changes(record))))
+                "update", artifact_type, artifact, {}, context, patch=copy.deepcopy(ops),
+                planned=copy.deepcopy(plan.changes(artifact))))
             if extra:
-                plan = plan_patch(artifact_type, {**copy.deepcopy(record), **extra}, ops)
+                plan = plan_patch(artifact_type, {**copy.deepcopy(artifact), **extra}, ops)
             for step in plan.steps:
                 if step.action is None:
                     continue
                 self.ctx.policy.authorize(f"artifact:{step.action.value}", step.image, context)
                 extra = hooks.pre(step.action.value, artifact_type, step.image, {}, context)
                 plan.image.update(coerce_hook_changes(artifact_type, extra))
-            changes = plan.changes(record)
+            changes = plan.changes(artifact)
             if not changes:
-                return record
-            if "status" in changes and has_saving_blobs(artifact_type, record):
+                return artifact
+            if "status" in changes and has_saving_blobs(artifact_type, artifact):
                 raise Conflict("A blob of this artifact is being uploaded; retry later")
-            self._check_scope(data_api, artifact_type, record, plan.image, changes)
+            self._check_scope(data_api, artifact_type, artifact, plan.image, changes)
             self.links.check(context, artifact_type, changes)
             now = self.ctx.clock()
             changes["updated_at"] = now
@@ -171,7 +171,7 @@ class ArtifactService:
                 for s in plan.steps
             ):
                 changes["activated_at"] = now
-            saved = data_api.update(artifact_id, changes, revision=record["revision"])
+            saved = data_api.update(artifact_id, changes, revision=artifact["revision"])
         hooks.done("update", artifact_type, saved, context)
         for step in plan.steps:
             if step.action is not None:
@@ -182,7 +182,7 @@ class ArtifactService:
         self,
         data_api: DataAPI,
         artifact_type: ArtifactType,
-        record: Mapping[str, Any],
+        artifact: Mapping[str, Any],
         image: Mapping[str, Any],
         changes: Mapping[str, Any],
     ) -> None:
@@ -193,9 +193,9 @@ class ArtifactService:
             artifact_type.type_name,
             image["name"],
             image["version"],
-            owner=None if public else record["owner"],
+            owner=None if public else artifact["owner"],
             visibility=image["visibility"],
-            exclude_id=record["id"],
+            exclude_id=artifact["id"],
         ):
             scope = "public" if public else "the owner's private"
             raise Conflict(
@@ -209,26 +209,26 @@ class ArtifactService:
         """Delete an artifact (or mark it ``deleted`` when delayed delete is on)."""
         with self.writes.session(context, type_name, artifact_id,
                                  actions=("artifact:delete",)) as target:
-            artifact_type, data_api, record = (target.artifact_type, target.data_api,
-                                               target.record)
+            artifact_type, data_api, artifact = (target.artifact_type, target.data_api,
+                                               target.artifact)
             extra = coerce_hook_changes(
-                artifact_type, self.ctx.hooks.pre("delete", artifact_type, record, {}, context))
-            if has_saving_blobs(artifact_type, record):
+                artifact_type, self.ctx.hooks.pre("delete", artifact_type, artifact, {}, context))
+            if has_saving_blobs(artifact_type, artifact):
                 raise Conflict("A blob of this artifact is being uploaded; retry later")
-            if record["status"] != "deleted" or extra:
+            if artifact["status"] != "deleted" or extra:
                 # Fields the pre-delete hooks set are saved with the deletion (they stay
                 # visible while delayed delete keeps the record).
-                record = data_api.update(
+                artifact = data_api.update(
                     artifact_id,
                     {**extra, "status": "deleted", "updated_at": self.ctx.clock()},
-                    revision=record["revision"],
+                    revision=artifact["revision"],
                 )
             if not self.ctx.settings.delayed_delete_for(artifact_type):
-                self.purge(artifact_type, record)
-        self.ctx.hooks.done("delete", artifact_type, record, context)
+                self.purge(artifact_type, artifact)
+        self.ctx.hooks.done("delete", artifact_type, artifact, context)
 
-    def purge(self, artifact_type: ArtifactType, record: Mapping[str, Any]) -> None:
+    def purge(self, artifact_type: ArtifactType, artifact: Mapping[str, Any]) -> None:
         """Remove a deleted artifact's stored data and its record (scrubber and delete)."""
-        self.janitor.discard_artifact_blobs(artifact_type, record)
-        self.ctx.data_api(artifact_type).delete(record["id"])
+        self.janitor.discard_artifact_blobs(artifact_type, artifact)
+        self.ctx.data_api(artifact_type).delete(artifact["id"])
 

@@ -38,26 +38,26 @@ def resolve_target(artifact_type: Any, field_name: str, blob_key: str | None) ->
     return spec
 
 
-def blob_at(record: Mapping[str, Any], spec: FieldSpec, blob_key: str | None) -> dict | None:
+def blob_at(artifact: Mapping[str, Any], spec: FieldSpec, blob_key: str | None) -> dict | None:
     """The blob record at field/key of an artifact record (None if there is none)."""
-    value = record.get(spec.name)
+    value = artifact.get(spec.name)
     if spec.is_folder:
         return (value or {}).get(blob_key)
     return value
 
 
-def blob_entries(artifact_type: ArtifactType, record: Mapping[str, Any]
+def blob_entries(artifact_type: ArtifactType, artifact: Mapping[str, Any]
                  ) -> Iterator[tuple[FieldSpec, str | None, dict | None]]:
     """(field, folder key or None, blob) for every blob and folder entry of a record."""
     for spec in artifact_type.blob_fields.values():
-        for key, blob in spec.blob_items(record.get(spec.name)):
+        for key, blob in spec.blob_items(artifact.get(spec.name)):
             yield spec, key, blob
 
 
-def has_saving_blobs(artifact_type: ArtifactType, record: Mapping[str, Any]) -> bool:
+def has_saving_blobs(artifact_type: ArtifactType, artifact: Mapping[str, Any]) -> bool:
     """True while an upload into one of the record's blobs is (or looks) in progress."""
     return any(blob and blob.get("status") == "saving"
-               for _, _, blob in blob_entries(artifact_type, record))
+               for _, _, blob in blob_entries(artifact_type, artifact))
 
 
 def check_content_type(content_type: str) -> None:

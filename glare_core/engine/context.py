@@ -68,14 +68,14 @@ class EngineContext:
     def find(self, artifact_id: str, artifact_type: Any = None) -> dict[str, Any] | None:
         """The record with this id, of the given type (None or ``all``: of any type)."""
         if artifact_type is not None and artifact_type is not self.registry.all_type:
-            record = self.data_apis[artifact_type.type_name].get(artifact_id)
-            if record is None or record["type_name"] != artifact_type.type_name:
+            artifact = self.data_apis[artifact_type.type_name].get(artifact_id)
+            if artifact is None or artifact["type_name"] != artifact_type.type_name:
                 return None
-            return record
+            return artifact
         for data_api in self.distinct_apis():
-            record = data_api.get(artifact_id)
-            if record is not None and record["type_name"] in self.registry:
-                return record
+            artifact = data_api.get(artifact_id)
+            if artifact is not None and artifact["type_name"] in self.registry:
+                return artifact
         return None
 
     def distinct_apis(self) -> list[DataAPI]:

@@ -70,32 +70,32 @@ class DownloadService:
         artifact_type = self.ctx.readable_type(type_name)
         policy = self.ctx.policy
         see_all = policy.check("artifact:download_from_any_artifact", {}, context)
-        record = self.ctx.find(artifact_id, artifact_type)
-        access.require_visible(context, record, see_all=see_all)
-        assert record is not None
+        artifact = self.ctx.find(artifact_id, artifact_type)
+        access.require_visible(context, artifact, see_all=see_all)
+        assert artifact is not None
         # §7.9's order: who may read (403) before what is read (400).
         if not see_all:
-            policy.authorize("artifact:download", record, context)
-        if record["status"] == "deleted":
+            policy.authorize("artifact:download", artifact, context)
+        if artifact["status"] == "deleted":
             raise Forbidden("A deleted artifact cannot be downloaded")
         spec = resolve_target(artifact_type, field_name, blob_key)
-        record = self.liveness.read_view(artifact_type, record)
-        blob = blob_at(record, spec, blob_key)
+        artifact = self.liveness.read_view(artifact_type, artifact)
+        blob = blob_at(artifact, spec, blob_key)
         if blob is None:
             raise NotFound("No data was uploaded here")
         if blob["status"] == "saving":
             raise Conflict("The blob is being uploaded; retry later")
-        self.ctx.hooks.blob_pre("download", artifact_type, record, field_name, blob_key,
+        self.ctx.hooks.blob_pre("download", artifact_type, artifact, field_name, blob_key,
                                 context)
         if blob.get("external"):
-            return Download(artifact_type, record, field_name, blob_key, blob, blob["url"])
+            return Download(artifact_type, artifact, field_name, blob_key, blob, blob["url"])
         location = blob["location"]
         store = self.janitor.stores.for_location(location)
         where = f"{type_name} {artifact_id}, field {field_name}" + (
             f", key {blob_key!r}" if blob_key is not None else "")
 
         def open_range(offset: int, length: int | None) -> Iterable[bytes]:
-            lease = self._lease_for_reading(store, location, artifact_type, record, spec,
+            lease = self._lease_for_reading(store, location, artifact_type, artifact, spec,
                                             blob_key)
             try:
                 data = store.read(location, offset=offset, length=length)
@@ -107,7 +107,7 @@ class DownloadService:
                 if self.liveness.settings.verify_on_read and offset == 0 and length is None:
                     data = _verified(data, blob)
                 wrapped = self.ctx.hooks.blob_stream(
-                    "post_download", "data", data, artifact_type, record, field_name,
+                    "post_download", "data", data, artifact_type, artifact, field_name,
                     blob_key, context)
                 chunks = hook_errors_as_400(wrapped) if wrapped is not data else data
             except BaseException:
@@ -121,7 +121,7 @@ class DownloadService:
                                 renew_every=readers.ttl / 3,
                                 on_close=lambda: self._done_reading(location, lease))
 
-        return Download(artifact_type, record, field_name, blob_key, blob, None, open_range,
+        return Download(artifact_type, artifact, field_name, blob_key, blob, None, open_range,
                         functools.partial(self._check_stored_size, store, blob, where))
 
     def _check_stored_size(self, store: BlobStore, blob: Mapping[str, Any], where: str,
@@ -149,7 +149,7 @@ class DownloadService:
             raise BlobDataDamaged()
 
     def _lease_for_reading(
-        self, store: BlobStore, location: str, artifact_type: ArtifactType, record: dict,
+        self, store: BlobStore, location: str, artifact_type: ArtifactType, artifact: dict,
         spec: FieldSpec, blob_key: str | None,
     ) -> int | None:
         """A reader lease on the blob's data for stores whose reads stop when it is deleted
@@ -160,7 +160,7 @@ class DownloadService:
             return None
         lease = readers.take(location)
         # Replaced or deleted before the lease was taken: the data may be gone already.
-        current = self.ctx.find(record["id"], artifact_type)
+        current = self.ctx.find(artifact["id"], artifact_type)
         current_blob = None
         if current is not None and current["status"] != "deleted":
             current_blob = blob_at(self.liveness.read_view(artifact_type, current), spec,

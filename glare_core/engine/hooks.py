@@ -44,11 +44,11 @@ class EngineHooks:
         self.runner.post("glare_notify", event_type=f"artifact.{action}", payload=payload,
                          context=context)
 
-    def done(self, verb: str, artifact_type: ArtifactType, record: Mapping[str, Any],
+    def done(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
              context: RequestContext) -> None:
         """What follows a saved change: its post-hooks, then its notification."""
-        self.post(verb, artifact_type, record, context)
-        self.notify(verb, artifact_payload(artifact_type.type_name, record), context)
+        self.post(verb, artifact_type, artifact, context)
+        self.notify(verb, artifact_payload(artifact_type.type_name, artifact), context)
 
     # ---- blobs ----------------------------------------------------------------------
 

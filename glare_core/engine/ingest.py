@@ -26,14 +26,14 @@ from glare_core.types.spec import FieldSpec
 
 
 def ingest(
-    hooks: EngineHooks, context: RequestContext, artifact_type: ArtifactType, record: dict,
+    hooks: EngineHooks, context: RequestContext, artifact_type: ArtifactType, artifact: dict,
     spec: FieldSpec, blob_key: str | None, body: Iterable[bytes], store: BlobStore,
     location: str, *, limit: int, why: str, content_length: int | None,
     changes: dict[str, Any], reserved: int, reserve: Callable[[int], int] | None,
 ) -> tuple[int, dict[str, str]]:
     """Run ``body`` through the pre-upload hooks and the meter into ``store`` at
     ``location``; return the stored size and the three checksums."""
-    replaced = hooks.blob_stream("pre_upload", "stream", body, artifact_type, record,
+    replaced = hooks.blob_stream("pre_upload", "stream", body, artifact_type, artifact,
                                  spec.name, blob_key, context, changes=changes)
     if replaced is body:
         replaced = None

@@ -70,9 +70,9 @@ class BlobJanitor:
         return (self.readers is not None and not store.readers_survive_delete
                 and self.readers.held(location))
 
-    def discard_artifact_blobs(self, artifact_type: ArtifactType, record: Mapping) -> None:
+    def discard_artifact_blobs(self, artifact_type: ArtifactType, artifact: Mapping) -> None:
         """Delete the data of every non-external blob of an artifact being purged."""
-        for _, _, blob in blob_entries(artifact_type, record):
+        for _, _, blob in blob_entries(artifact_type, artifact):
             if blob and not blob.get("external") and blob.get("location"):
                 self.discard(blob["location"], "artifact deleted")
             if blob and blob.get("previous") and blob["previous"].get("location"):
@@ -119,23 +119,23 @@ class BlobJanitor:
                     with self.ctx.locker.hold(artifact_lock_key(type_name, found["id"]),
                                               wait=lock_wait):
                         # Read again under the lock: an upload may have beaten since.
-                        record = data_api.get(found["id"])
-                        if record is not None:
-                            recovered += self.recover_abandoned_in(artifact_type, record)
+                        artifact = data_api.get(found["id"])
+                        if artifact is not None:
+                            recovered += self.recover_abandoned_in(artifact_type, artifact)
                 except Conflict:
                     continue
         return recovered
 
     def recover_abandoned_in(self, artifact_type: ArtifactType,
-                             record: Mapping[str, Any]) -> int:
+                             artifact: Mapping[str, Any]) -> int:
         """Put back, in one artifact whose lock the caller holds, the blob every upload
         that died with its server (no heartbeat for ``stale_after``) was replacing, and
         discard what it wrote; return how many there were."""
         data_api = self.ctx.data_api(artifact_type)
         recovered = 0
-        for spec, key, blob in list(blob_entries(artifact_type, record)):
+        for spec, key, blob in list(blob_entries(artifact_type, artifact)):
             if blob and self.liveness.still_abandoned(blob):
-                data_api.set_blob(record["id"], spec.name, key, blob.get("previous"),
+                data_api.set_blob(artifact["id"], spec.name, key, blob.get("previous"),
                                   touch=False)
                 if blob.get("location"):
                     self.discard(blob["location"], "abandoned upload")

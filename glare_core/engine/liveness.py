@@ -49,8 +49,8 @@ class UploadLiveness:
         """A ``saving`` blob whose upload died with its server."""
         return blob.get("status") == "saving" and self.is_abandoned(blob)
 
-    def read_view(self, artifact_type: ArtifactType, record: dict[str, Any]) -> dict[str, Any]:
-        """``record`` as readers see it: a blob or folder entry whose upload died with its
+    def read_view(self, artifact_type: ArtifactType, artifact: dict[str, Any]) -> dict[str, Any]:
+        """``artifact`` as readers see it: a blob or folder entry whose upload died with its
         server shows the blob that upload was replacing, or no blob if there was none,
         exactly as its recovery will leave it.
 
@@ -63,11 +63,11 @@ class UploadLiveness:
         it once), so the artifact's ETag names what is shown: it differs from the
         ``saving`` view's, and it is the one the recovered record has.
         """
-        if not has_saving_blobs(artifact_type, record):
-            return record
-        view, recoveries = dict(record), 0
+        if not has_saving_blobs(artifact_type, artifact):
+            return artifact
+        view, recoveries = dict(artifact), 0
         for name, spec in artifact_type.blob_fields.items():
-            value = record.get(name)
+            value = artifact.get(name)
             if spec.is_folder:
                 folder = {}
                 for key, blob in (value or {}).items():
@@ -82,6 +82,6 @@ class UploadLiveness:
                 recoveries += 1
                 view[name] = value.get("previous")
         if not recoveries:
-            return record
-        view["revision"] = record["revision"] + recoveries
+            return artifact
+        view["revision"] = artifact["revision"] + recoveries
         return view

@@ -68,16 +68,16 @@ class LocationService:
                 context, type_name, artifact_id, actions=(action, "artifact:update"),
                 check=lambda artifact_type, _: resolve_target(artifact_type, field_name,
                                                               blob_key)) as target:
-            artifact_type, data_api, record, spec = (
-                target.artifact_type, target.data_api, target.record, target.checked)
-            if blob_at(record, spec, blob_key) is not None:
+            artifact_type, data_api, artifact, spec = (
+                target.artifact_type, target.data_api, target.artifact, target.checked)
+            if blob_at(artifact, spec, blob_key) is not None:
                 raise Conflict("This blob already has data or a location")
-            check_change_allowed(artifact_type, record, field_name, blob_api=True)
+            check_change_allowed(artifact_type, artifact, field_name, blob_api=True)
             if spec.is_folder:
-                folder = record.get(spec.name) or {}
+                folder = artifact.get(spec.name) or {}
                 if spec.max_keys is not None and len(folder) >= spec.max_keys:
                     raise BadRequest(f"Folder '{spec.name}' is full")
-            self.ctx.hooks.blob_pre("add_location", artifact_type, record, field_name,
+            self.ctx.hooks.blob_pre("add_location", artifact_type, artifact, field_name,
                                     blob_key, context, url=url)
             data_api.set_blob(artifact_id, field_name, blob_key, {
                 "status": "active", "external": not internal, "size": None,
@@ -138,14 +138,14 @@ class LocationService:
                 actions=("artifact:delete_blob", "artifact:update"),
                 check=lambda artifact_type, _: resolve_target(artifact_type, field_name,
                                                               blob_key)) as target:
-            artifact_type, data_api, record, spec = (
-                target.artifact_type, target.data_api, target.record, target.checked)
-            blob = blob_at(record, spec, blob_key)
+            artifact_type, data_api, artifact, spec = (
+                target.artifact_type, target.data_api, target.artifact, target.checked)
+            blob = blob_at(artifact, spec, blob_key)
             if blob is None:
                 raise NotFound("There is no blob here")
             if not blob.get("external"):
                 raise Forbidden("Only external locations can be deleted; uploaded data stays")
-            check_change_allowed(artifact_type, record, field_name, blob_api=True)
+            check_change_allowed(artifact_type, artifact, field_name, blob_api=True)
             data_api.set_blob(artifact_id, field_name, blob_key, None)
             saved = self.ctx.find(artifact_id, artifact_type)
         assert saved is not None

@@ -29,7 +29,7 @@ def run_list(data_apis: Mapping[str, DataAPI], query: ListQuery) -> ListResult:
         for data_api, names in groups.values()
     ]
     merged = sorted(
-        (record for result in results for record in result.artifacts),
+        (artifact for result in results for artifact in result.artifacts),
         key=functools.cmp_to_key(functools.partial(compare_records, query.sort)),
     )
     return ListResult(merged[: query.limit], sum(r.total for r in results))
@@ -46,14 +46,14 @@ def _latest_across_data_apis(
     here.
     """
     candidates = [
-        record
+        artifact
         for data_api, names in groups
-        for record in _every_page(data_api, replace(query, type_names=tuple(names)))
+        for artifact in _every_page(data_api, replace(query, type_names=tuple(names)))
     ]
-    keys = [versions.sort_key(record["version"]) for record in candidates]
+    keys = [versions.sort_key(artifact["version"]) for artifact in candidates]
     newest: dict[str, str] = {}
-    for record, key in zip(candidates, keys, strict=True):
-        newest[record["name"]] = max(newest.get(record["name"], key), key)
+    for artifact, key in zip(candidates, keys, strict=True):
+        newest[artifact["name"]] = max(newest.get(artifact["name"], key), key)
     latest = sorted(
         (r for r, key in zip(candidates, keys, strict=True) if key == newest[r["name"]]),
         key=functools.cmp_to_key(functools.partial(compare_records, query.sort)),
@@ -65,13 +65,13 @@ def _latest_across_data_apis(
 
 def _every_page(data_api: DataAPI, query: ListQuery, page_size: int = 1000) -> list[dict]:
     """Every record matching ``query`` (whatever its marker and limit), a page at a time."""
-    records: list[dict] = []
+    artifacts: list[dict] = []
     page = replace(query, limit=page_size, marker=None)
     while True:
         found = data_api.list(page).artifacts
-        records.extend(found)
+        artifacts.extend(found)
         if len(found) < page_size:
-            return records
+            return artifacts
         page = replace(page, marker=found[-1])
 
 

@@ -55,15 +55,15 @@ class PatchPlan:
 
 
 def plan_patch(
-    artifact_type: ArtifactType, record: dict[str, Any], operations: Any
+    artifact_type: ArtifactType, artifact: dict[str, Any], operations: Any
 ) -> PatchPlan:
-    """Validate and apply ``operations`` to a copy of ``record``; return the plan.
+    """Validate and apply ``operations`` to a copy of ``artifact``; return the plan.
 
     Raises BadRequest (malformed patch, unknown field, invalid value), Forbidden (system
     or immutable field, artifact not editable) or InvalidTransition.
     """
     ops = validate_operations(operations)
-    image = {name: copy.deepcopy(record.get(name)) for name in artifact_type.fields}
+    image = {name: copy.deepcopy(artifact.get(name)) for name in artifact_type.fields}
     plan = PatchPlan(image=image)
     for op in ops:
         target = top_level_field(op["path"])

@@ -71,7 +71,7 @@ class ArtifactReader:
         # Blob fields are neither filterable nor sortable, and an upload leaves the
         # artifact's updated_at alone: what read_view changes never moves an artifact
         # in or out of a page, or within one.
-        artifacts = [self.as_read(record) for record in result.artifacts]
+        artifacts = [self.as_read(artifact) for artifact in result.artifacts]
         return ListPage(artifact_type, artifacts, result.total, parsed.limit)
 
     def get(
@@ -81,14 +81,14 @@ class ArtifactReader:
         artifact_type = self.ctx.readable_type(type_name)
         self.ctx.policy.authorize("artifact:get", {}, context)
         see_all = self.ctx.policy.check("artifact:get_any_artifact", {}, context)
-        record = self.ctx.find(artifact_id, artifact_type)
-        access.require_visible(context, record, see_all=see_all)
-        assert record is not None
-        return artifact_type, self.as_read(record)
+        artifact = self.ctx.find(artifact_id, artifact_type)
+        access.require_visible(context, artifact, see_all=see_all)
+        assert artifact is not None
+        return artifact_type, self.as_read(artifact)
 
-    def as_read(self, record: dict[str, Any]) -> dict[str, Any]:
-        """``record`` as a reader sees it (``read_view``)."""
-        artifact_type = self.ctx.registry.get(record["type_name"])
+    def as_read(self, artifact: dict[str, Any]) -> dict[str, Any]:
+        """``artifact`` as a reader sees it (``read_view``)."""
+        artifact_type = self.ctx.registry.get(artifact["type_name"])
         if artifact_type is None:
-            return record
-        return self.liveness.read_view(artifact_type, record)
+            return artifact
+        return self.liveness.read_view(artifact_type, artifact)

@@ -45,21 +45,21 @@ def scrub(engine: Engine, *, scrub_time: float = 0, pool_size: int = 1,
             if not batch:
                 break
             outcomes = pool.map(lambda r: _purge(engine, r), batch)
-            for record, ok in zip(batch, outcomes, strict=True):
+            for artifact, ok in zip(batch, outcomes, strict=True):
                 if ok:
                     removed += 1
                 else:
-                    failed.add(record["id"])
+                    failed.add(artifact["id"])
     engine.janitor.collect_garbage()
     return removed
 
 
-def _purge(engine: Engine, record: dict) -> bool:
+def _purge(engine: Engine, artifact: dict) -> bool:
     try:
-        engine.artifacts.purge(engine.context.registry[record["type_name"]], record)
-        log.info("scrubbed %s %s", record["type_name"], record["id"])
+        engine.artifacts.purge(engine.context.registry[artifact["type_name"]], artifact)
+        log.info("scrubbed %s %s", artifact["type_name"], artifact["id"])
         return True
     except Exception:
         log.exception("cannot scrub %s %s; will retry on the next run",
-                      record["type_name"], record["id"])
+                      artifact["type_name"], artifact["id"])
         return False

@@ -31,7 +31,7 @@ class WriteTarget:
 
     artifact_type: ArtifactType
     data_api: DataAPI
-    record: dict[str, Any]
+    artifact: dict[str, Any]
     #: What the operation's ``check`` returned (e.g. the blob field a path names).
     checked: Any = None
 
@@ -54,26 +54,26 @@ class Writes:
         """
         artifact_type = self.ctx.writable_type(type_name)
         with self.ctx.locker.hold(artifact_lock_key(type_name, artifact_id)):
-            record = self.load_recovered(context, artifact_type, artifact_id)
-            checked = check(artifact_type, record) if check is not None else None
+            artifact = self.load_recovered(context, artifact_type, artifact_id)
+            checked = check(artifact_type, artifact) if check is not None else None
             for action in actions:
-                self.ctx.policy.authorize(action, record, context)
-            yield WriteTarget(artifact_type, self.ctx.data_api(artifact_type), record, checked)
+                self.ctx.policy.authorize(action, artifact, context)
+            yield WriteTarget(artifact_type, self.ctx.data_api(artifact_type), artifact, checked)
 
     def load_recovered(self, context: RequestContext, artifact_type: ArtifactType,
                        artifact_id: str) -> dict[str, Any]:
         """The artifact, loaded for writing by ``context`` (the caller holds its lock),
         after undoing its uploads that died with their server."""
-        record = self._load(context, artifact_type, artifact_id)
-        if (has_saving_blobs(artifact_type, record)
-                and self.janitor.recover_abandoned_in(artifact_type, record)):
-            record = self._load(context, artifact_type, artifact_id)
-        return record
+        artifact = self._load(context, artifact_type, artifact_id)
+        if (has_saving_blobs(artifact_type, artifact)
+                and self.janitor.recover_abandoned_in(artifact_type, artifact)):
+            artifact = self._load(context, artifact_type, artifact_id)
+        return artifact
 
     def _load(self, context: RequestContext, artifact_type: ArtifactType,
               artifact_id: str) -> dict[str, Any]:
-        record = self.ctx.find(artifact_id, artifact_type)
-        access.require_visible(context, record)
-        assert record is not None
-        access.require_writable(context, record)
-        return record
+        artifact = self.ctx.find(artifact_id, artifact_type)
+        access.require_visible(context, artifact)
+        assert artifact is not None
+        access.require_writable(context, artifact)
+        return artifact

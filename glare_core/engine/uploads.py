@@ -85,17 +85,17 @@ class UploadService:
                 actions=("artifact:upload", "artifact:update"),
                 check=lambda artifact_type, _: resolve_target(artifact_type, field_name,
                                                               blob_key)) as target:
-            artifact_type, data_api, record, spec = (
-                target.artifact_type, target.data_api, target.record, target.checked)
-            previous, abandoned = self._usable_current(record, spec, blob_key)
-            check_change_allowed(artifact_type, record, field_name, blob_api=True)
+            artifact_type, data_api, artifact, spec = (
+                target.artifact_type, target.data_api, target.artifact, target.checked)
+            previous, abandoned = self._usable_current(artifact, spec, blob_key)
+            check_change_allowed(artifact_type, artifact, field_name, blob_api=True)
             store = self.choose_store(artifact_type, field_name)
             location = store.location_for(uuid.uuid4().hex, namespace=type_name)
             # §21: the caller's own project's data quota applies (the owner's, for every
             # caller but an admin writing into another project's artifact).
-            quota_project = context.project_id or record["owner"]
+            quota_project = context.project_id or artifact["owner"]
             with self.ctx.quotas.data_guard(quota_project, type_name):
-                allowance = self.room.room_for(artifact_type, record, spec, blob_key,
+                allowance = self.room.room_for(artifact_type, artifact, spec, blob_key,
                                                content_length or 0, quota_project)
                 # The record's size is the upload's reservation while data streams, so
                 # parallel uploads see it in their folder and quota checks (reservation.py).
@@ -130,7 +130,7 @@ class UploadService:
             # must not make a live upload look dead.
             with Heartbeat(beat, self.liveness.settings.heartbeat_every):
                 stored, checksums = ingest(
-                    self.ctx.hooks, context, artifact_type, record, spec, blob_key, body,
+                    self.ctx.hooks, context, artifact_type, artifact, spec, blob_key, body,
                     store, location, limit=limit, why=why, content_length=content_length,
                     changes=changes, reserved=reserved, reserve=reserve,
                 )
@@ -206,12 +206,12 @@ class UploadService:
         """
         with self.ctx.locker.hold(artifact_lock_key(type_name, artifact_id),
                                   wait=FINISH_LOCK_WAIT):
-            record = data_api.get(artifact_id)
-            if record is None:
+            artifact = data_api.get(artifact_id)
+            if artifact is None:
                 return GONE
             # a delete (kept for the scrubber) may have undone this upload already
-            gone = record.get("status") == "deleted"
-            value = record.get(field_name)
+            gone = artifact.get("status") == "deleted"
+            value = artifact.get(field_name)
             current = (value or {}).get(blob_key) if blob_key is not None else value
             if not current or current.get("location") != location:
                 return GONE if gone else TAKEN_OVER
@@ -227,10 +227,10 @@ class UploadService:
     ) -> dict[str, Any]:
         """The artifact's record, if the blob is still this upload's and the upload was
         never taken for dead (else 404 or 409)."""
-        record = data_api.get(artifact_id)
-        if record is None or record["status"] == "deleted":
+        artifact = data_api.get(artifact_id)
+        if artifact is None or artifact["status"] == "deleted":
             raise ArtifactNotFound("The artifact was deleted during the upload")
-        current = blob_at(record, spec, blob_key)
+        current = blob_at(artifact, spec, blob_key)
         if current is None or current.get("location") != location:
             raise Conflict("The blob was changed by another request during the upload")
         if self.liveness.is_abandoned(current):
@@ -238,7 +238,7 @@ class UploadService:
             # it: a dead upload stays dead (read_view).
             raise Conflict("This upload was silent for longer than upload_stale_after and "
                            "was taken for dead; upload again")
-        return record
+        return artifact
 
     def _beat(self, data_api: Any, artifact_id: str, spec: FieldSpec, blob_key: str | None,
               location: str) -> None:
@@ -246,8 +246,8 @@ class UploadService:
         unless the blob is no longer its own or it was already taken for dead (a server
         that froze for ``stale_after``): reviving it would take back from readers the
         previous blob they were shown (read_view); the upload then fails as it ends."""
-        record = data_api.get(artifact_id)
-        current = blob_at(record, spec, blob_key) if record is not None else None
+        artifact = data_api.get(artifact_id)
+        current = blob_at(artifact, spec, blob_key) if artifact is not None else None
         if current is None or current.get("location") != location:
             return
         if self.liveness.is_abandoned(current):
@@ -263,10 +263,10 @@ class UploadService:
         type_name = artifact_type.type_name
         with self.ctx.locker.hold(artifact_lock_key(type_name, artifact_id),
                                   wait=FINISH_LOCK_WAIT):
-            record = self._check_still_ours(data_api, artifact_id, spec, blob_key,
+            artifact = self._check_still_ours(data_api, artifact_id, spec, blob_key,
                                             saving["location"])
             with self.ctx.quotas.data_guard(quota_project, type_name):
-                allowance = self.room.room_for(artifact_type, record, spec, blob_key, needed,
+                allowance = self.room.room_for(artifact_type, artifact, spec, blob_key, needed,
                                                quota_project)
                 reserved = max(next_reservation(needed, allowance.limit),
                                restorable_size(saving["previous"]))
@@ -275,12 +275,12 @@ class UploadService:
         return reserved
 
     def _usable_current(
-        self, record: dict, spec: FieldSpec, blob_key: str | None
+        self, artifact: dict, spec: FieldSpec, blob_key: str | None
     ) -> tuple[dict | None, str | None]:
         """The blob being replaced, and the location of an abandoned upload's data to
         delete (queued here, under the lock; deleted once the lock is released); 409
         while another upload to the blob is alive."""
-        current = blob_at(record, spec, blob_key)
+        current = blob_at(artifact, spec, blob_key)
         if current is None or current.get("status") != "saving":
             return current, None
         if not self.liveness.is_abandoned(current):
