@@ -99,3 +99,53 @@ def test_a_failing_blob_post_hook_keeps_the_upload_and_the_others(user1, witness
     assert response.status_code == 200, response.get_data(as_text=True)
     assert witness.seen == ["post_upload blob", "artifact.upload"]
     assert user1.get(url(art["id"], "blob")).data == b"data"
+
+
+# ---- pre_update sees the planned changes (plugin API 1.2) ---------------------------------
+
+
+class PlanReader:
+    """A plugin that keeps what its pre_update hook was shown."""
+
+    def __init__(self) -> None:
+        self.planned: list[dict] = []
+
+    @hookimpl
+    def glare_artifact_pre_update(self, artifact, planned):
+        self.planned.append(planned)
+
+
+class TestPreUpdateSeesThePlan:
+    @pytest.fixture
+    def reader(self) -> PlanReader:
+        return PlanReader()
+
+    @pytest.fixture
+    def glare_plugins(self, reader) -> list[Any]:
+        return [glare_sample_artifact, reader]
+
+    def test_planned_holds_the_fields_the_patch_changes(self, user1, reader):
+        art = user1.create(SAMPLE, name="planned", int1=1)
+        user1.update(SAMPLE, art["id"], *[{"op": "replace", "path": "/int1", "value": 7},
+                                          {"op": "add", "path": "/tags/-", "value": "t"}])
+        assert reader.planned == [{"int1": 7, "tags": ["t"]}]
+
+    def test_a_patch_that_cannot_apply_is_refused_before_the_hook(self, user1, reader):
+        art = user1.create(SAMPLE, name="unplanned")
+        response = user1.patch(url(art["id"]), [{"op": "replace", "path": "/int1",
+                                                 "value": "not a number"}])
+        assert response.status_code == 400
+        assert reader.planned == []
+
+    def test_a_type_method_written_for_api_1_1_still_runs(self, user1, reader, monkeypatch):
+        """type_dispatch passes a type's pre_update only the arguments it accepts."""
+        seen: list[list] = []
+
+        def old_style(self, *, artifact, changes, patch, context):
+            seen.append(patch)
+
+        monkeypatch.setattr(glare_sample_artifact.SampleArtifact, "pre_update", old_style)
+        art = user1.create(SAMPLE, name="old-style")
+        ops = [{"op": "replace", "path": "/int1", "value": 3}]
+        assert user1.update(SAMPLE, art["id"], *ops)["int1"] == 3
+        assert seen == [ops]

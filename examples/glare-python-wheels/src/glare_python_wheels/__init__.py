@@ -9,10 +9,13 @@ from glare_python_wheels.types import PythonWheel
 
 __version__ = "0.1.0"
 SUPPORTED_API_MAJOR = 1
+MINIMUM_API_MINOR = 2  # pre_update's ``planned``
 
-if int(PLUGIN_API_VERSION.split(".")[0]) != SUPPORTED_API_MAJOR:
+_major, _minor = (int(part) for part in PLUGIN_API_VERSION.split(".")[:2])
+if _major != SUPPORTED_API_MAJOR or _minor < MINIMUM_API_MINOR:
     raise ImportError(
-        f"glare-python-wheels supports the Glare plugin API {SUPPORTED_API_MAJOR}.x, "
+        f"glare-python-wheels supports the Glare plugin API "
+        f"{SUPPORTED_API_MAJOR}.{MINIMUM_API_MINOR} and later 1.x, "
         f"this Glare has {PLUGIN_API_VERSION}"
     )
 

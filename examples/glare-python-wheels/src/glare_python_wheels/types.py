@@ -99,19 +99,12 @@ class PythonWheel(ArtifactType):
 
         return spool_then_check(stream, check)
 
-    def pre_update(self, *, artifact: dict, patch: list[dict], **_: Any) -> None:
+    def pre_update(self, *, artifact: dict, planned: dict, **_: Any) -> None:
         """Once a wheel is attached, the name and version are the wheel's: keep them."""
         if artifact.get("wheel") is None:
             return
-        for op in patch:
-            field = str(op.get("path", "")).lstrip("/")
-            if field not in ("name", "version") or op.get("op") not in ("add", "replace"):
-                continue
-            try:
-                value = self.fields[field].coerce(op.get("value"))
-            except GlareError:
-                continue  # an invalid value: the core reports it
-            if value != artifact[field]:
+        for field in ("name", "version"):
+            if field in planned and planned[field] != artifact[field]:
                 raise Forbidden(
                     f"The {field} comes from the uploaded wheel and cannot change; "
                     "create another artifact for another project or version"
