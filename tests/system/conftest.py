@@ -75,9 +75,10 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"glare-api exited: {self.log_path.read_text()[-2000:]}")
             try:
-                if requests.get(f"{self.url}/healthcheck", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}/healthcheck", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # not listening yet, or a loaded machine answering slowly: ask again
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"glare-api did not answer: {self.log_path.read_text()[-2000:]}")
