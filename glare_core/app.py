@@ -26,6 +26,7 @@ from glare_core import __version__
 from glare_core.api import artifacts, blobs, cors, docs, meta, quotas, schemas, transport
 from glare_core.api.errors import register_error_handlers
 from glare_core.api.fault import FaultWrapper
+from glare_core.api.openapi_components import GlareApi, register_components
 from glare_core.api.routing import GlareFlask
 from glare_core.api.unread_body import CloseAfterUnreadBody
 from glare_core.assembly import build_engine
@@ -136,8 +137,8 @@ def create_app(
         plugins=plugin_infos, type_plugins=state.type_plugins, schemas=state.schemas,
     )
 
-    api = docs.GlareApi(app)
-    docs.register_components(api, registry, auth_strategy=settings["GLARE_AUTH_STRATEGY"],
+    api = GlareApi(app)
+    register_components(api, registry, auth_strategy=settings["GLARE_AUTH_STRATEGY"],
                              allow_anonymous=settings["GLARE_ALLOW_ANONYMOUS"])
     for blueprint in (meta.blp, schemas.blp, artifacts.blp, blobs.blp, quotas.blp):
         api.register_blueprint(blueprint)

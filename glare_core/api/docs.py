@@ -14,11 +14,7 @@ from typing import Any
 
 from flask_smorest import Api
 
-from glare_core.api.openapi_components import (
-    ERROR_RESPONSES,
-    GlareApi,
-    register_components,
-)
+from glare_core.api.openapi_components import ERROR_RESPONSES
 from glare_core.api.openapi_shapes import (
     API_VERSION,
     BINARY,
@@ -43,8 +39,7 @@ from glare_core.api.openapi_shapes import (
 )
 from glare_core.types.registry import TypeRegistry
 
-__all__ = ["BLOB_PATH", "LOCATION_MEDIA_TYPE", "PATCH_MEDIA_TYPE", "GlareApi",
-           "finish_paths", "register_components"]
+__all__ = ["BLOB_PATH", "LOCATION_MEDIA_TYPE", "PATCH_MEDIA_TYPE", "finish_paths"]
 
 
 def ok(description: str, schema: dict[str, Any] | None = None, *, media: str = JSON,

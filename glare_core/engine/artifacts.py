@@ -16,7 +16,7 @@ from typing import Any
 
 from glare_core.auth.context import RequestContext
 from glare_core.data.api import DataAPI
-from glare_core.engine.blob_fields import has_saving_blobs
+from glare_core.engine.blob_paths import has_saving_blobs
 from glare_core.engine.context import EngineContext
 from glare_core.engine.hooks import coerce_hook_changes
 from glare_core.engine.janitor import BlobJanitor

@@ -19,7 +19,7 @@ from glare_core.auth.context import RequestContext
 from glare_core.blobs.base import BlobStore, BlobWriteError
 from glare_core.blobs.streams import LeasedChunks
 from glare_core.engine import access
-from glare_core.engine.blob_fields import blob_at, resolve_target
+from glare_core.engine.blob_paths import blob_at, resolve_target
 from glare_core.engine.context import EngineContext
 from glare_core.engine.ingest import hook_errors_as_400
 from glare_core.engine.janitor import BlobJanitor

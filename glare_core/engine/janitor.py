@@ -16,7 +16,7 @@ from typing import Any
 from glare_core.blobs.base import BlobStore
 from glare_core.blobs.registry import StoreRegistry
 from glare_core.data.ports import GarbageQueue, ReaderLeases
-from glare_core.engine.blob_fields import blob_entries
+from glare_core.engine.blob_paths import blob_entries
 from glare_core.engine.context import EngineContext
 from glare_core.engine.liveness import UploadLiveness
 from glare_core.engine.locking import artifact_lock_key

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from glare_core.data.ports import Clock
-from glare_core.engine.blob_fields import has_saving_blobs
+from glare_core.engine.blob_paths import has_saving_blobs
 from glare_core.types.base import ArtifactType
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from glare_core.auth.context import RequestContext
 from glare_core.blobs.registry import StoreRegistry
 from glare_core.blobs.streams import DIGEST_HEX_LENGTHS
-from glare_core.engine.blob_fields import blob_at, resolve_target
+from glare_core.engine.blob_paths import blob_at
 from glare_core.engine.context import EngineContext
 from glare_core.engine.hooks import artifact_payload
 from glare_core.engine.patch import check_change_allowed
@@ -64,10 +64,8 @@ class LocationService:
         return the saved artifact."""
         url, internal, checksums = self._parse_location_body(body)
         action = "artifact:set_internal_location" if internal else "artifact:set_location"
-        with self.writes.session(
-                context, type_name, artifact_id, actions=(action, "artifact:update"),
-                check=lambda artifact_type, _: resolve_target(artifact_type, field_name,
-                                                              blob_key)) as target:
+        with self.writes.blob_session(context, type_name, artifact_id, field_name, blob_key,
+                                      action) as target:
             artifact_type, data_api, artifact, spec = (
                 target.artifact_type, target.data_api, target.artifact, target.checked)
             if blob_at(artifact, spec, blob_key) is not None:
@@ -133,11 +131,8 @@ class LocationService:
     ) -> dict[str, Any]:
         """Remove a blob that is an external location (uploaded data cannot be removed);
         return the saved artifact."""
-        with self.writes.session(
-                context, type_name, artifact_id,
-                actions=("artifact:delete_blob", "artifact:update"),
-                check=lambda artifact_type, _: resolve_target(artifact_type, field_name,
-                                                              blob_key)) as target:
+        with self.writes.blob_session(context, type_name, artifact_id, field_name, blob_key,
+                                      "artifact:delete_blob") as target:
             artifact_type, data_api, artifact, spec = (
                 target.artifact_type, target.data_api, target.artifact, target.checked)
             blob = blob_at(artifact, spec, blob_key)

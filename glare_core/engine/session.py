@@ -18,7 +18,7 @@ from typing import Any
 from glare_core.auth.context import RequestContext
 from glare_core.data.api import DataAPI
 from glare_core.engine import access
-from glare_core.engine.blob_fields import has_saving_blobs
+from glare_core.engine.blob_paths import has_saving_blobs, resolve_target
 from glare_core.engine.context import EngineContext
 from glare_core.engine.janitor import BlobJanitor
 from glare_core.engine.locking import artifact_lock_key
@@ -59,6 +59,21 @@ class Writes:
             for action in actions:
                 self.ctx.policy.authorize(action, artifact, context)
             yield WriteTarget(artifact_type, self.ctx.data_api(artifact_type), artifact, checked)
+
+    @contextlib.contextmanager
+    def blob_session(
+        self, context: RequestContext, type_name: str, artifact_id: str, field_name: str,
+        blob_key: str | None, action: str,
+    ) -> Iterator[WriteTarget]:
+        """``session`` for a write to one blob: the path must name a blob or folder entry
+        (400, before any 403; ``checked`` is its field), and besides ``action`` the caller
+        needs ``artifact:update``: public artifacts are changed by admins only, blobs
+        included (contract Q28)."""
+        with self.session(
+                context, type_name, artifact_id, actions=(action, "artifact:update"),
+                check=lambda artifact_type, _: resolve_target(artifact_type, field_name,
+                                                              blob_key)) as target:
+            yield target
 
     def load_recovered(self, context: RequestContext, artifact_type: ArtifactType,
                        artifact_id: str) -> dict[str, Any]:

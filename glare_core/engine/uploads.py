@@ -26,9 +26,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from glare_core.auth.context import RequestContext
-from glare_core.blobs.registry import StoreRegistry
 from glare_core.engine.allowance import UploadRoom, blob_limit_message, restorable_size
-from glare_core.engine.blob_fields import blob_at, check_content_type, resolve_target
+from glare_core.engine.blob_paths import blob_at, check_content_type
 from glare_core.engine.context import EngineContext
 from glare_core.engine.heartbeat import Heartbeat
 from glare_core.engine.hooks import artifact_payload, coerce_hook_changes
@@ -56,14 +55,13 @@ StoreChooser = Callable[[ArtifactType, str], Any]
 
 class UploadService:
     def __init__(self, ctx: EngineContext, *, writes: Writes, janitor: BlobJanitor,
-                 liveness: UploadLiveness, room: UploadRoom, stores: StoreRegistry,
+                 liveness: UploadLiveness, room: UploadRoom,
                  choose_store: StoreChooser) -> None:
         self.ctx = ctx
         self.writes = writes
         self.janitor = janitor
         self.liveness = liveness
         self.room = room
-        self.stores = stores
         self.choose_store = choose_store
 
     def upload(
@@ -80,11 +78,8 @@ class UploadService:
     ) -> dict[str, Any]:
         """Stream ``body`` into the blob at field/key; return the saved artifact."""
         check_content_type(content_type)
-        with self.writes.session(
-                context, type_name, artifact_id,
-                actions=("artifact:upload", "artifact:update"),
-                check=lambda artifact_type, _: resolve_target(artifact_type, field_name,
-                                                              blob_key)) as target:
+        with self.writes.blob_session(context, type_name, artifact_id, field_name, blob_key,
+                                      "artifact:upload") as target:
             artifact_type, data_api, artifact, spec = (
                 target.artifact_type, target.data_api, target.artifact, target.checked)
             previous, abandoned = self._usable_current(artifact, spec, blob_key)

@@ -71,8 +71,9 @@ class HookRunner:
     def collect(self, hook_name: str, **arguments: Any) -> list[tuple[str, Any]]:
         """(plugin name, result) of every implementation in registration order, errors
         propagating (start-up: which plugin offered what)."""
-        impls = reversed(list(self._impls(hook_name)))
-        return [(impl.plugin_name, self._call(impl, arguments)) for impl in impls]
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()  # registration order
+        return [(impl.plugin_name, self._call(impl, arguments))
+                for impl in impls if not (impl.hookwrapper or impl.wrapper)]
 
     def first(self, hook_name: str, **arguments: Any) -> Any:
         """A ``firstresult`` hook's answer."""

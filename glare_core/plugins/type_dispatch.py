@@ -7,19 +7,30 @@ is one call path for per-type and cross-cutting behaviour.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
 from glare_core.plugins.hookspecs import hookimpl
 
 
+@functools.cache
+def _parameters(method: Any) -> frozenset[str] | None:
+    """The keyword parameters ``method`` takes (None: any, it has ``**kwargs``); computed
+    once per method, not on every call."""
+    parameters = inspect.signature(method).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return frozenset(parameters)
+
+
 def _accepted(method: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     """The arguments ``method`` accepts: a type written for an older plugin API may not
     take the arguments added since (``planned`` of ``pre_update``, plugin API 1.2)."""
-    parameters = inspect.signature(method).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+    accepted = _parameters(method)
+    if accepted is None:
         return arguments
-    return {name: value for name, value in arguments.items() if name in parameters}
+    return {name: value for name, value in arguments.items() if name in accepted}
 
 
 @hookimpl(tryfirst=True)
@@ -36,7 +47,7 @@ def glare_artifact_post_create(artifact_type: Any, artifact: dict, context: Any)
 def glare_artifact_pre_update(
     artifact_type: Any, artifact: dict, changes: dict, planned: dict, patch: list, context: Any
 ):
-    artifact_type.pre_update(**_accepted(artifact_type.pre_update, dict(
+    artifact_type.pre_update(**_accepted(type(artifact_type).pre_update, dict(
         artifact=artifact, changes=changes, planned=planned, patch=patch, context=context)))
 
 

@@ -1,5 +1,6 @@
-"""Blob fields as blob operations see them: which blob a path names, where it sits in a
-record, and what a request may say about it (content type). Pure functions."""
+"""Blob paths as blob operations see them: which blob or folder entry a path names, where
+it sits in an artifact, and what a request may say about it (content type). Pure
+functions; the field classes themselves are ``glare_core.types.blob_fields``."""
 
 from __future__ import annotations
 
