@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -64,6 +64,29 @@ class SqlDataAPI(DataAPI):
     # ---- writes -------------------------------------------------------------------
 
     def create(self, type_name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        self.create_many(type_name, [values])
+        return self._require(values["id"])
+
+    def create_many(self, type_name: str, many: Sequence[Mapping[str, Any]]) -> None:
+        """Insert several new artifacts of one type in one transaction, as ``create``
+        stores each (bulk loads and benchmarks; the engine creates one at a time)."""
+        rows, prop_rows = [], []
+        for values in many:
+            row, props = self._rows(type_name, values)
+            rows.append(row)
+            prop_rows.extend(props)
+        try:
+            with self.db.write() as conn:
+                conn.execute(self.art.insert(), rows)
+                if prop_rows:
+                    conn.execute(self.props.insert(), prop_rows)
+        except IntegrityError as exc:
+            raise _scope_conflict(exc) from None
+
+    def _rows(
+        self, type_name: str, values: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The artifacts row and the property rows that store one new artifact."""
         artifact_type = self.types[type_name]
         row = {name: values.get(name) for name in self.layout.columns}
         row["type_name"] = type_name
@@ -73,14 +96,7 @@ class SqlDataAPI(DataAPI):
         for spec in artifact_type.fields.values():
             if self.layout.is_property(spec):
                 prop_rows.extend(encoding.encode(values["id"], spec, values.get(spec.name)))
-        try:
-            with self.db.write() as conn:
-                conn.execute(self.art.insert().values(row))
-                if prop_rows:
-                    conn.execute(self.props.insert(), prop_rows)
-        except IntegrityError as exc:
-            raise _scope_conflict(exc) from None
-        return self._require(values["id"])
+        return row, prop_rows
 
     def update(
         self, artifact_id: str, changes: Mapping[str, Any], *, revision: int
