@@ -22,12 +22,13 @@ from glare_core.blobs.base import (
 from glare_core.blobs.stream_checks import parse_yaml, spool_then_check, validate_after_stream
 from glare_core.data.api import DATA_API_VERSION, DataAPI
 from glare_core.data.query import Filter, ListQuery, ListResult, Scope, SortKey
-from glare_core.data.sql.layout import (
-    SqlLayout,
+from glare_core.data.sql.layout import LAYOUT_REVISION, SqlLayout, make_layout, new_metadata
+from glare_core.data.sql.layout_ddl import (
+    change_layout_tables,
     create_layout_tables,
+    create_trigram_index,
     drop_layout_tables,
-    make_layout,
-    new_metadata,
+    drop_trigram_index,
 )
 from glare_core.data.sql.store import SqlDataAPI
 from glare_core.errors import (
@@ -91,6 +92,10 @@ __all__ = [
     "new_metadata",
     "create_layout_tables",
     "drop_layout_tables",
+    "change_layout_tables",
+    "create_trigram_index",
+    "drop_trigram_index",
+    "LAYOUT_REVISION",
     "sql_data_api",
     "Filter",
     "ListQuery",

@@ -12,6 +12,8 @@ from typing import Any
 from alembic import context
 from flask import current_app
 
+from glare_core.data.sql.layout_ddl import schema_filter
+
 log = logging.getLogger("alembic.env")
 config = context.config
 database = current_app.extensions["migrate"].db
@@ -23,7 +25,11 @@ target_metadata = database.metadata if config.attributes.get("core", True) else 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
                    compare_to: Any) -> bool:
     """Autogenerate leaves alone the tables of other owners found in the database (the
-    plugins', the database blob store's): it would otherwise propose dropping them."""
+    plugins', the database blob store's): it would otherwise propose dropping them; and
+    indexes that exist on some databases only (schema_filter)."""
+    if type_ == "index":
+        return schema_filter(database.engine.dialect.name)(
+            obj, name, type_, reflected, compare_to)
     return not (type_ == "table" and reflected and compare_to is None)
 
 

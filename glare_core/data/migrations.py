@@ -138,11 +138,24 @@ def ensure_schema(app: Flask) -> None:
     """Bring the database schema up to date, or fail start-up with a clear message."""
     prepare_database(app)
     with _migration_lock(app):
-        if schema_is_current(app):
-            return
-        if not app.config.get("GLARE_AUTO_MIGRATE", True):
-            raise StartupError(
-                "The database schema is not up to date; run 'glare-manage db upgrade' "
-                "(or set GLARE_AUTO_MIGRATE=true)"
-            )
-        upgrade(app)
+        if not schema_is_current(app):
+            if not app.config.get("GLARE_AUTO_MIGRATE", True):
+                raise StartupError(
+                    "The database schema is not up to date; run 'glare-manage db upgrade' "
+                    "(or set GLARE_AUTO_MIGRATE=true)"
+                )
+            upgrade(app)
+    complete_sort_rows(app)
+
+
+def complete_sort_rows(app: Flask) -> None:
+    """Give the artifacts stored before their type's sortable fields had rows the rows a
+    sort joins (once per type and field; a no-op check afterwards)."""
+    from glare_core.data.sql.store import SqlDataAPI
+
+    stored: dict[int, tuple[SqlDataAPI, list[str]]] = {}
+    for type_name, data_api in app.extensions["glare"].data_apis.items():
+        if isinstance(data_api, SqlDataAPI):
+            stored.setdefault(id(data_api), (data_api, []))[1].append(type_name)
+    for data_api, type_names in stored.values():
+        data_api.complete_sort_rows(tuple(type_names))

@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from glare_core.app import create_app
 from glare_core.data.migrations import ensure_schema
 from glare_core.data.sql.layout import SqlLayout
+from glare_core.data.sql.layout_ddl import schema_filter
 
 
 def _metadata_of(declared: sa.MetaData | SqlLayout) -> sa.MetaData:
@@ -58,6 +59,8 @@ def migration_differences(
 
     def under_test(obj: Any, name: str | None, type_: str, reflected: bool,
                    compare_to: Any) -> bool:
+        if type_ == "index":
+            return schema_filter(dialect)(obj, name, type_, reflected, compare_to)
         if type_ != "table" or not reflected or name in metadata.tables:
             return True
         return name not in existing and not (name or "").startswith("alembic_version")
@@ -65,6 +68,7 @@ def migration_differences(
     app = create_app(config, plugins=list(plugins), autoload=False)
     ensure_schema(app)
     database = app.extensions["glare"].database
+    dialect = database.engine.dialect.name
     try:
         with database.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"include_object": under_test})

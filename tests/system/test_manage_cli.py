@@ -25,10 +25,10 @@ def run(*args: str, env: dict | None = None, command: Path = MANAGE) -> str:
 def test_db_upgrade_then_current(tmp_path):
     env = {"GLARE_DATA_DIR": str(tmp_path)}
     upgraded = run("db", "upgrade", env=env)
-    assert "glare_core: none -> 0003 (applied 0001, 0002, 0003)" in upgraded
-    assert "images: none -> images_0001 (applied images_0001)" in upgraded  # a plugin's
+    assert "glare_core: none -> 0004 (applied 0001, 0002, 0003, 0004)" in upgraded
+    assert "images: none -> images_0002 (applied images_0001, images_0002)" in upgraded  # a plugin's
     current = run("db", "current", env=env)
-    assert "glare_core: database ['0003'], latest ['0003'] (up to date)" in current
+    assert "glare_core: database ['0004'], latest ['0004'] (up to date)" in current
     assert "needs upgrade" not in current
 
 
@@ -37,15 +37,15 @@ def test_upgrade_and_downgrade_say_what_they_applied(tmp_path):
     assert run("db", "upgrade", "0002", env=env).splitlines()[0] == (
         "glare_core: none -> 0002 (applied 0001, 0002)")
     printed = run("db", "upgrade", env=env)
-    assert "glare_core: 0002 -> 0003 (applied 0003)" in printed
-    assert "images: already at the latest revision images_0001" in printed
+    assert "glare_core: 0002 -> 0004 (applied 0003, 0004)" in printed
+    assert "images: already at the latest revision images_0002" in printed
     assert run("db", "upgrade", env=env).splitlines() == [
-        "glare_core: already at the latest revision 0003",
-        "images: already at the latest revision images_0001"]
+        "glare_core: already at the latest revision 0004",
+        "images: already at the latest revision images_0002"]
     assert run("db", "downgrade", env=env).splitlines()[0] == (
-        "glare_core: 0003 -> 0002 (reverted 0003)")
+        "glare_core: 0004 -> 0003 (reverted 0004)")
     assert run("db", "downgrade", "base", env=env).splitlines()[0] == (
-        "glare_core: 0002 -> none (reverted 0002, 0001)")
+        "glare_core: 0003 -> none (reverted 0003, 0002, 0001)")
 
 
 def test_settings_options_may_follow_the_subcommand(tmp_path):
@@ -82,7 +82,7 @@ def test_data_dir_option_picks_the_database(tmp_path):
     chosen, other = tmp_path / "chosen", tmp_path / "other"
     upgraded = run("--data-dir", str(chosen), "db", "upgrade",
                    env={"GLARE_DATA_DIR": str(other)})
-    assert "(applied 0001, 0002, 0003)" in upgraded
+    assert "(applied 0001, 0002, 0003, 0004)" in upgraded
     assert (chosen / "glare.db").exists()
     assert not (other / "glare.db").exists()
     assert "needs upgrade" not in run("--data-dir", str(chosen), "db", "current")
@@ -164,5 +164,5 @@ def test_reading_a_postgresql_database_creates_no_folder(postgres_schema, tmp_pa
     folder = tmp_path / "never-made"
     printed = run("db", "current", "--data-dir", str(folder),
                   env={"GLARE_DATABASE_URL": postgres_schema})
-    assert "glare_core: database ['0003'], latest ['0003'] (up to date)" in printed
+    assert "glare_core: database ['0004'], latest ['0004'] (up to date)" in printed
     assert not folder.exists()

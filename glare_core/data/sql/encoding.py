@@ -43,8 +43,9 @@ def _is_enum(field_obj: Any) -> bool:
 
 
 def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]]:
-    """Property rows for one field value (none for null or an empty list/dict)."""
-    if value is None:
+    """Property rows for one field value: none for an empty list/dict, nor for null unless
+    the field is sortable (a sort joins the rows of its field: every artifact has one)."""
+    if value is None and not (spec.sortable and not spec.is_compound):
         return []
     column = value_column(spec)
 
@@ -62,7 +63,7 @@ def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]
             "version_key": None,
         }
         out[column] = scalar
-        if spec.holds_versions:
+        if spec.holds_versions and scalar is not None:
             out["version_key"] = versions.sort_key(scalar)
         return out
 
@@ -71,9 +72,7 @@ def encode(artifact_id: str, spec: FieldSpec, value: Any) -> list[dict[str, Any]
         # one marker row (no position, no key, no value) records that it is empty.
         if spec.default_value() == value:
             return []
-        marker = row(None)
-        marker["version_key"] = None
-        return [marker]
+        return [row(None)]
     if spec.is_list:
         return [row(item, position=i) for i, item in enumerate(value)]
     if spec.is_dict:

@@ -2,8 +2,11 @@
 
 Fields stored as columns compare the column. Other fields (and tags/metadata) are
 ``id IN (...)`` sub-queries on the properties table, so "a list has an element that..."
-and "a dict has a key..." are single index-backed conditions. Sorting by a property field uses
-one outer join; NULLs sort as the largest value (last ascending, first descending).
+and "a dict has a key..." are single index-backed conditions. Sorting by a property field
+joins its rows: an inner join where every artifact has one (sortable fields get a row even
+when null, see sort_rows.py), so the database walks the (name, value) index in order and
+stops at the page's end; otherwise an outer join. NULLs sort as the largest value (last
+ascending, first descending).
 """
 
 from __future__ import annotations
@@ -48,9 +51,10 @@ def _version_condition(
 class QueryBuilder:
     """SQL conditions and ordering over one layout's tables."""
 
-    def __init__(self, layout: SqlLayout) -> None:
+    def __init__(self, layout: SqlLayout, artifacts: Any = None) -> None:
+        """``artifacts`` replaces the layout's artifacts table (an alias of it)."""
         self.layout = layout
-        self.artifacts = layout.artifacts
+        self.artifacts = layout.artifacts if artifacts is None else artifacts
         self.properties = layout.properties
 
     def scope_condition(self, scope: Scope) -> ColumnElement[bool]:
@@ -120,16 +124,34 @@ class QueryBuilder:
             conditions.append(sa.or_(*or_filters))
         return sa.and_(*conditions)
 
-    def sort_plan(self, sort: Sequence[SortKey]) -> SortPlan:
-        return SortPlan(self.layout, sort)
+    def latest_condition(self, query: ListQuery) -> ColumnElement[bool]:
+        """The artifact is the newest version of its name among those ``query`` matches
+        (``version=latest``): no matching artifact of that name has a higher version.
+        Answered per candidate by the (type_name, name, version_key) index, so a page
+        costs a few probes, not a ranking of every artifact."""
+        newer = self.layout.artifacts.alias("newer")
+        return ~sa.exists().where(
+            newer.c.name == self.artifacts.c.name,
+            newer.c.version_key > self.artifacts.c.version_key,
+            QueryBuilder(self.layout, newer).where_clause(query),
+        )
+
+    def sort_plan(self, sort: Sequence[SortKey], joined: frozenset[str] = frozenset()
+                  ) -> SortPlan:
+        return SortPlan(self.layout, sort, joined)
 
 
 class SortPlan:
-    """The ORDER BY expressions of a query plus how to read a marker's values for them."""
+    """The ORDER BY expressions of a query plus how to read a marker's values for them.
 
-    def __init__(self, layout: SqlLayout, sort: Sequence[SortKey]) -> None:
+    ``joined`` names the property fields whose rows every artifact has (inner join).
+    """
+
+    def __init__(self, layout: SqlLayout, sort: Sequence[SortKey],
+                 joined: frozenset[str] = frozenset()) -> None:
         self.layout = layout
-        self.joins: list[tuple[Any, ColumnElement[bool]]] = []
+        self.joined = joined
+        self.joins: list[tuple[Any, ColumnElement[bool], bool]] = []
         # Each entry: (SQL expression, direction, function(marker record) -> value)
         self.keys: list[tuple[Any, str, Any]] = []
         for key in sort:
@@ -149,7 +171,8 @@ class SortPlan:
         else:
             alias = self.layout.properties.alias(f"sort_{name}")
             self.joins.append(
-                (alias, sa.and_(alias.c.artifact_id == art.c.id, alias.c.name == name))
+                (alias, sa.and_(alias.c.artifact_id == art.c.id, alias.c.name == name),
+                 name in self.joined)
             )
             column = alias.c[value_column(spec)]
             if spec.holds_versions:
@@ -166,8 +189,9 @@ class SortPlan:
         ]
 
     def apply_joins(self, from_clause: Any) -> Any:
-        for alias, on in self.joins:
-            from_clause = from_clause.outerjoin(alias, on)
+        for alias, on, inner in self.joins:
+            from_clause = from_clause.join(alias, on) if inner else from_clause.outerjoin(
+                alias, on)
         return from_clause
 
     def after_marker(self, marker: dict[str, Any]) -> ColumnElement[bool]:
@@ -178,7 +202,22 @@ class SortPlan:
             value = read(marker)
             alternatives.append(sa.and_(*equal_so_far, _strictly_after(expr, direction, value)))
             equal_so_far.append(expr.is_(None) if value is None else expr == value)
-        return sa.or_(*alternatives)
+        after = sa.or_(*alternatives)
+        bound = _index_bound(*self.keys[0][:2], self.keys[0][2](marker)) if self.keys else None
+        return after if bound is None else sa.and_(bound, after)
+
+
+def _index_bound(expr: Any, direction: str, value: Any) -> ColumnElement[bool] | None:
+    """A condition implied by "after the marker" on the first sort key alone, which an
+    index on that key can seek to (the OR of the exact condition cannot): page 200 then
+    starts where page 199 ended instead of walking the 199 pages before it."""
+    if value is None:
+        return None
+    if direction == "desc":
+        return expr <= value  # NULLs come first descending: before the marker, excluded
+    if getattr(expr, "nullable", True):
+        return None  # NULLs come last ascending: after the marker, a bound would drop them
+    return expr >= value
 
 
 def _strictly_after(expr: Any, direction: str, value: Any) -> ColumnElement[bool]:

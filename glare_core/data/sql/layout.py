@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
 
 from glare_core.types.kinds import FieldKind
 from glare_core.types.spec import FieldSpec
@@ -47,6 +45,16 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: The shape make_layout builds. 1: artifacts, properties and blobs tables. 2: adds the
+#: counts table (exact totals without counting rows), property value indexes that carry
+#: the artifact id (index-only filters and counts) and, on PostgreSQL, pattern indexes for
+#: prefix ``like``. A plugin's first migration builds the revision it was written for.
+LAYOUT_REVISION = 2
+
+#: Number of counter rows per (type, owner, visibility, status): concurrent creates in
+#: one project update different rows instead of queueing on one.
+COUNT_SLOTS = 16
+
 # Version keys must compare byte-wise; PostgreSQL's default collation may not.
 VersionKey = sa.String(512).with_variant(sa.String(512, collation="C"), "postgresql")
 
@@ -64,11 +72,14 @@ class SqlLayout:
     properties: sa.Table
     blobs: sa.Table
     type_columns: frozenset[str] = frozenset()
+    #: Maintained artifact counts (layout revision 2); None: lists count the rows.
+    counts: sa.Table | None = None
 
     @property
-    def tables(self) -> tuple[sa.Table, sa.Table, sa.Table]:
-        """The three tables, the artifacts table first (the others refer to it)."""
-        return self.artifacts, self.properties, self.blobs
+    def tables(self) -> tuple[sa.Table, ...]:
+        """Every table, the artifacts table first (the others refer to it)."""
+        main = (self.artifacts, self.properties, self.blobs)
+        return main if self.counts is None else (*main, self.counts)
 
     @property
     def columns(self) -> frozenset[str]:
@@ -82,8 +93,28 @@ class SqlLayout:
         return not spec.is_blob and spec.name not in self.columns
 
 
+#: Name ending of the indexes that exist on PostgreSQL only (``text_pattern_ops``: prefix
+#: ``like`` under collations other than C). Carried by the name, which survives copies.
+POSTGRESQL_ONLY = "_pattern"
+
+
+def pattern_index(name: str, *columns: sa.Column) -> sa.Index:
+    """A PostgreSQL-only index whose last column uses ``text_pattern_ops``."""
+    return sa.Index(f"{name}{POSTGRESQL_ONLY}", *columns,
+                    postgresql_ops={columns[-1].name: "text_pattern_ops"})
+
+
+def applies_to(index: sa.Index, dialect: str) -> bool:
+    """Whether ``index`` exists on a database of ``dialect``."""
+    return dialect == "postgresql" or not str(index.name).endswith(POSTGRESQL_ONLY)
+
+
 def artifacts_table(
-    name: str, metadata: sa.MetaData, type_columns: Iterable[sa.Column] = ()
+    name: str,
+    metadata: sa.MetaData,
+    type_columns: Iterable[sa.Column] = (),
+    *,
+    revision: int = LAYOUT_REVISION,
 ) -> sa.Table:
     """An artifacts table: base columns, ``type_columns``, indexes and scope constraints."""
     table = sa.Table(
@@ -119,6 +150,9 @@ def artifacts_table(
         live = sa.and_(c.status != "deleted", c.visibility == scope)
         sa.Index(f"uq_{name}_{scope}_scope", *columns, unique=True,
                  sqlite_where=live, postgresql_where=live)
+    if revision >= 2:
+        # name=like:abc% (PostgreSQL's collations other than C cannot range-scan LIKE).
+        pattern_index(f"ix_{name}_name", c.type_name, c.name)
     return table
 
 
@@ -132,7 +166,9 @@ def _artifact_id(artifacts: sa.Table) -> sa.Column:
     )
 
 
-def properties_table(name: str, metadata: sa.MetaData, artifacts: sa.Table) -> sa.Table:
+def properties_table(
+    name: str, metadata: sa.MetaData, artifacts: sa.Table, *, revision: int = LAYOUT_REVISION
+) -> sa.Table:
     """One row per stored scalar: a field value, a list element or a dict entry."""
     table = sa.Table(
         name,
@@ -151,11 +187,34 @@ def properties_table(name: str, metadata: sa.MetaData, artifacts: sa.Table) -> s
     )
     c = table.c
     sa.Index(f"ix_{name}_artifact_id", c.artifact_id, c.name)
-    sa.Index(f"ix_{name}_string", c.name, c.string_value)
-    sa.Index(f"ix_{name}_int", c.name, c.int_value)
-    sa.Index(f"ix_{name}_float", c.name, c.float_value)
     sa.Index(f"ix_{name}_key", c.name, c.key_name)
+    if revision < 2:
+        sa.Index(f"ix_{name}_string", c.name, c.string_value)
+        sa.Index(f"ix_{name}_int", c.name, c.int_value)
+        sa.Index(f"ix_{name}_float", c.name, c.float_value)
+        return table
+    # The artifact id last: a filter (or a count) reads the ids from the index alone, in
+    # id order for one value, and a sort walks (name, value) without visiting the rows.
+    for kind in ("string", "int", "float"):
+        sa.Index(f"ix_{name}_{kind}_value", c.name, c[f"{kind}_value"], c.artifact_id)
+    pattern_index(f"ix_{name}_string", c.name, c.string_value)
     return table
+
+
+def counts_table(name: str, metadata: sa.MetaData) -> sa.Table:
+    """Artifact counts per type, owner, visibility and status, kept by every write in the
+    write's own transaction: an unfiltered list's exact total is a sum of a few rows.
+    Each key has ``COUNT_SLOTS`` rows (an artifact always moves the one its id picks)."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("type_name", sa.String(255), primary_key=True),
+        sa.Column("owner", sa.String(255), primary_key=True),
+        sa.Column("visibility", sa.String(32), primary_key=True),
+        sa.Column("status", sa.String(32), primary_key=True),
+        sa.Column("slot", sa.SmallInteger, primary_key=True, autoincrement=False),
+        sa.Column("artifacts", sa.BigInteger, nullable=False),
+    )
 
 
 def blobs_table(name: str, metadata: sa.MetaData, artifacts: sa.Table) -> sa.Table:
@@ -189,34 +248,27 @@ def blobs_table(name: str, metadata: sa.MetaData, artifacts: sa.Table) -> sa.Tab
 
 
 def make_layout(
-    prefix: str, metadata: sa.MetaData, type_columns: Iterable[sa.Column] = ()
+    prefix: str,
+    metadata: sa.MetaData,
+    type_columns: Iterable[sa.Column] = (),
+    *,
+    revision: int = LAYOUT_REVISION,
 ) -> SqlLayout:
-    """Build a plugin's tables ``<prefix>_artifacts``, ``_properties`` and ``_blobs``.
+    """Build a plugin's tables ``<prefix>_artifacts``, ``_properties``, ``_blobs`` and
+    (revision 2 on) ``_counts``.
 
     ``type_columns`` become columns of the artifacts table; each must be named after a
     scalar field (String, Integer, Float, Boolean or Link) of the types stored there.
+    ``revision`` is the layout shape (``LAYOUT_REVISION``, the newest, by default); a
+    migration written for an older shape builds that one, see ``upgrade_layout_tables``.
     """
     columns = list(type_columns)
-    artifacts = artifacts_table(f"{prefix}_artifacts", metadata, columns)
+    artifacts = artifacts_table(f"{prefix}_artifacts", metadata, columns, revision=revision)
     return SqlLayout(
         artifacts=artifacts,
-        properties=properties_table(f"{prefix}_properties", metadata, artifacts),
+        properties=properties_table(f"{prefix}_properties", metadata, artifacts,
+                                    revision=revision),
         blobs=blobs_table(f"{prefix}_blobs", metadata, artifacts),
         type_columns=frozenset(column.name for column in columns),
+        counts=counts_table(f"{prefix}_counts", metadata) if revision >= 2 else None,
     )
-
-
-def create_layout_tables(op: Any, layout: SqlLayout) -> None:
-    """Create ``layout``'s tables and their indexes, in an Alembic migration (``op`` is
-    ``alembic.op``): the very DDL the layout declares, so a plugin's migration and the
-    tables its data API uses at run time cannot drift apart."""
-    for table in layout.tables:
-        op.execute(CreateTable(table))
-        for index in sorted(table.indexes, key=lambda index: str(index.name)):
-            op.execute(CreateIndex(index))
-
-
-def drop_layout_tables(op: Any, layout: SqlLayout) -> None:
-    """Drop ``layout``'s tables (and so their indexes), in an Alembic migration."""
-    for table in reversed(layout.tables):
-        op.execute(DropTable(table))

@@ -16,9 +16,10 @@ from glare_core.data.api import DataAPI
 from glare_core.data.clock import utcnow
 from glare_core.data.database import Database
 from glare_core.data.query import ListQuery, ListResult
-from glare_core.data.sql import encoding
-from glare_core.data.sql.filters import QueryBuilder
+from glare_core.data.sql import counts, encoding
 from glare_core.data.sql.layout import COLUMN_KINDS, SqlLayout
+from glare_core.data.sql.listing import SqlLister
+from glare_core.data.sql.sort_rows import SortRows
 from glare_core.data.sql.tables import CORE_LAYOUT
 from glare_core.errors import ArtifactNotFound, Conflict, StartupError
 from glare_core.types import versions
@@ -46,8 +47,9 @@ class SqlDataAPI(DataAPI):
         self.db = database
         self.types = types
         self.layout = layout
-        self.query = QueryBuilder(layout)
         self.art, self.props, self.blob_rows = layout.artifacts, layout.properties, layout.blobs
+        self.sort_rows = SortRows(database, layout, types)
+        self.lister = SqlLister(database, layout, self.sort_rows, self._assemble)
 
     def check_types(self, type_names: tuple[str, ...]) -> None:
         """Every type column of the layout must be a scalar field of each stored type."""
@@ -80,6 +82,7 @@ class SqlDataAPI(DataAPI):
                 conn.execute(self.art.insert(), rows)
                 if prop_rows:
                     conn.execute(self.props.insert(), prop_rows)
+                self._count(conn, counts.tally(counts.count_key(r["id"], r) for r in rows))
         except IntegrityError as exc:
             raise _scope_conflict(exc) from None
 
@@ -103,8 +106,8 @@ class SqlDataAPI(DataAPI):
     ) -> dict[str, Any]:
         try:
             with self.db.write() as conn:
-                type_name = self._type_name(conn, artifact_id)
-                artifact_type = self.types[type_name]
+                before = self._count_row(conn, artifact_id)
+                artifact_type = self.types[before["type_name"]]
                 columns = {k: v for k, v in changes.items() if k in self.layout.columns}
                 if "version" in columns:
                     columns["version_key"] = versions.sort_key(columns["version"])
@@ -117,6 +120,11 @@ class SqlDataAPI(DataAPI):
                     raise Conflict(
                         "The artifact was changed by another request; reload and retry"
                     )
+                after = {**before, **{k: v for k, v in columns.items() if k in before}}
+                if after != before:
+                    moved = counts.tally([counts.count_key(artifact_id, before)], -1)
+                    moved.update(counts.tally([counts.count_key(artifact_id, after)]))
+                    self._count(conn, moved)
                 for name, value in changes.items():
                     spec = artifact_type.fields.get(name)
                     if spec is None or not self.layout.is_property(spec):
@@ -135,10 +143,16 @@ class SqlDataAPI(DataAPI):
 
     def delete(self, artifact_id: str) -> None:
         with self.db.write() as conn:
+            try:
+                before = self._count_row(conn, artifact_id)
+            except ArtifactNotFound:
+                return
             # Children first: not every SQLite connection enforces foreign keys.
             conn.execute(self.props.delete().where(self.props.c.artifact_id == artifact_id))
             conn.execute(self.blob_rows.delete().where(self.blob_rows.c.artifact_id == artifact_id))
-            conn.execute(self.art.delete().where(self.art.c.id == artifact_id))
+            deleted = conn.execute(self.art.delete().where(self.art.c.id == artifact_id))
+            if deleted.rowcount == 1:
+                self._count(conn, counts.tally([counts.count_key(artifact_id, before)], -1))
 
     def set_blob(
         self,
@@ -196,6 +210,8 @@ class SqlDataAPI(DataAPI):
 
     def count_artifacts(self, owner: str, type_names: tuple[str, ...]) -> int:
         with self.db.read() as conn:
+            if self.layout.counts is not None:
+                return counts.owned(conn, self.layout.counts, owner, type_names)
             return conn.execute(
                 sa.select(sa.func.count()).select_from(self.art).where(
                     self.art.c.owner == owner, self.art.c.type_name.in_(list(type_names))
@@ -288,29 +304,12 @@ class SqlDataAPI(DataAPI):
         return found is not None
 
     def list(self, query: ListQuery) -> ListResult:
-        where = self.query.where_clause(query)
-        plan = self.query.sort_plan(query.sort)
-        if query.latest:
-            ranked = (
-                sa.select(
-                    self.art.c.id,
-                    sa.func.rank()
-                    .over(partition_by=self.art.c.name, order_by=self.art.c.version_key.desc())
-                    .label("rank"),
-                )
-                .where(where)
-                .subquery("ranked")
-            )
-            where = self.art.c.id.in_(sa.select(ranked.c.id).where(ranked.c.rank == 1))
-        count_query = sa.select(sa.func.count()).select_from(self.art).where(where)
-        page_query = sa.select(self.art).select_from(plan.apply_joins(self.art)).where(where)
-        if query.marker is not None:
-            page_query = page_query.where(plan.after_marker(query.marker))
-        page_query = page_query.order_by(*plan.order_by()).limit(query.limit)
-        with self.db.read() as conn:
-            total = conn.execute(count_query).scalar_one()
-            rows = conn.execute(page_query).mappings().all() if query.limit > 0 else []
-            return ListResult(artifacts=self._assemble(conn, rows), total=total)
+        return self.lister.list(query)
+
+    def complete_sort_rows(self, type_names: tuple[str, ...]) -> None:
+        """Give every stored artifact of these types a row for each sortable field (once;
+        start-up calls it after the migrations, listings on demand)."""
+        self.sort_rows.complete_all(type_names)
 
     # ---- helpers ------------------------------------------------------------------
 
@@ -320,13 +319,20 @@ class SqlDataAPI(DataAPI):
             raise ArtifactNotFound(f"Artifact {artifact_id} was not found")
         return record
 
-    def _type_name(self, conn: Connection, artifact_id: str) -> str:
-        type_name = conn.execute(
-            sa.select(self.art.c.type_name).where(self.art.c.id == artifact_id)
-        ).scalar()
-        if type_name is None:
+    def _count_row(self, conn: Connection, artifact_id: str) -> dict[str, Any]:
+        """The columns of an artifact that choose its counter."""
+        art = self.art
+        row = conn.execute(
+            sa.select(art.c.type_name, art.c.owner, art.c.visibility, art.c.status)
+            .where(art.c.id == artifact_id)
+        ).mappings().first()
+        if row is None:
             raise ArtifactNotFound(f"Artifact {artifact_id} was not found")
-        return type_name
+        return dict(row)
+
+    def _count(self, conn: Connection, changes: Mapping[counts.CountKey, int]) -> None:
+        if self.layout.counts is not None:
+            counts.apply(conn, self.layout.counts, changes)
 
     def _assemble(self, conn: Connection, rows: list[Mapping[str, Any]]) -> list[dict]:
         """Records for artifact rows: base columns + decoded properties + blobs."""

@@ -13,19 +13,42 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from glare_core.data.sql.layout import (
+    LAYOUT_REVISION,
     SqlLayout,
     artifacts_table,
     blobs_table,
+    counts_table,
     new_metadata,
     properties_table,
 )
 
-metadata = new_metadata()
 
-artifacts = artifacts_table("glare_artifacts", metadata)
-properties = properties_table("glare_artifact_properties", metadata, artifacts)
-blobs = blobs_table("glare_artifact_blobs", metadata, artifacts)
-CORE_LAYOUT = SqlLayout(artifacts=artifacts, properties=properties, blobs=blobs)
+def core_layout(metadata: sa.MetaData, revision: int = LAYOUT_REVISION) -> SqlLayout:
+    """The core's artifact tables at a layout revision (migrations build older ones)."""
+    artifacts = artifacts_table("glare_artifacts", metadata, revision=revision)
+    return SqlLayout(
+        artifacts=artifacts,
+        properties=properties_table("glare_artifact_properties", metadata, artifacts,
+                                    revision=revision),
+        blobs=blobs_table("glare_artifact_blobs", metadata, artifacts),
+        counts=counts_table("glare_artifact_counts", metadata) if revision >= 2 else None,
+    )
+
+
+metadata = new_metadata()
+CORE_LAYOUT = core_layout(metadata)
+artifacts, properties, blobs = CORE_LAYOUT.artifacts, CORE_LAYOUT.properties, CORE_LAYOUT.blobs
+
+# Which sortable fields of which type have a property row in every artifact of a table
+# (rows written for null values too), so a sort joins the rows instead of outer-joining.
+# Filled at start-up for the types enabled then (sort_rows.py).
+sort_fields = sa.Table(
+    "glare_sort_fields",
+    metadata,
+    sa.Column("table_name", sa.String(255), primary_key=True),
+    sa.Column("type_name", sa.String(255), primary_key=True),
+    sa.Column("field_name", sa.String(255), primary_key=True),
+)
 
 locks = sa.Table(
     "glare_locks",

@@ -2,9 +2,7 @@
 
 import sqlalchemy as sa
 
-from glare_core.plugin import make_layout, new_metadata
-
-metadata = new_metadata()
+from glare_core.plugin import LAYOUT_REVISION, SqlLayout, make_layout, new_metadata
 
 COLUMNS = (
     ("container_format", sa.String(255)),
@@ -19,8 +17,18 @@ COLUMNS = (
     ("os_version", sa.String(255)),
 )
 
-layout = make_layout(
-    "glare_images", metadata, [sa.Column(name, kind, nullable=True) for name, kind in COLUMNS]
-)
-for column_name, _ in COLUMNS:
-    sa.Index(f"ix_glare_images_artifacts_{column_name}", layout.artifacts.c[column_name])
+
+def images_layout(metadata: sa.MetaData, revision: int = LAYOUT_REVISION) -> SqlLayout:
+    """The images tables at a layout revision (each migration builds its own)."""
+    built = make_layout(
+        "glare_images", metadata,
+        [sa.Column(name, kind, nullable=True) for name, kind in COLUMNS],
+        revision=revision,
+    )
+    for column_name, _ in COLUMNS:
+        sa.Index(f"ix_glare_images_artifacts_{column_name}", built.artifacts.c[column_name])
+    return built
+
+
+metadata = new_metadata()
+layout = images_layout(metadata)

@@ -11,8 +11,11 @@ Create Date: 2026-11-25
 
 from alembic import op
 
-from glare_core.plugin import create_layout_tables, drop_layout_tables
-from glare_images.tables import layout
+from glare_core.plugin import create_layout_tables, drop_layout_tables, new_metadata
+from glare_images.tables import images_layout
+
+# The tables of this release: layout revision 1 (images_0002 moves them on).
+layout = images_layout(new_metadata(), revision=1)
 
 revision = "images_0001"
 down_revision = None
