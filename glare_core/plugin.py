@@ -53,7 +53,7 @@ from glare_core.types.validators import (
     UniqueItems,
 )
 
-PLUGIN_API_VERSION = "1.2"
+PLUGIN_API_VERSION = "1.3"
 
 
 def sql_data_api(app: Any, layout: SqlLayout, key: str | None = None) -> SqlDataAPI:

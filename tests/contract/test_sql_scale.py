@@ -49,31 +49,45 @@ def rows_by_key(conn: Any, layout: Any) -> dict[tuple, int]:
         sa.select(*keys, sa.func.count()).group_by(*keys))}
 
 
-def counted_by_key(conn: Any, layout: Any) -> dict[tuple, int]:
-    c = layout.counts.c
-    keys = (c.type_name, c.owner, c.visibility, c.status)
-    found = conn.execute(sa.select(*keys, sa.func.sum(c.artifacts)).group_by(*keys))
-    return {tuple(row[:4]): int(row[4]) for row in found if row[4]}
+def tags_by_key(conn: Any, layout: Any) -> dict[tuple, int]:
+    art, props = layout.artifacts, layout.properties
+    keys = (art.c.type_name, art.c.owner, art.c.visibility, art.c.status, props.c.string_value)
+    found = conn.execute(sa.select(*keys, sa.func.count()).select_from(
+        art.join(props, props.c.artifact_id == art.c.id)).where(
+        props.c.name == "tags", props.c.position.is_not(None)).group_by(*keys))
+    return {tuple(row[:5]): row[5] for row in found}
+
+
+def counted_by_key(conn: Any, table: Any) -> dict[tuple, int]:
+    keys = [c for c in table.primary_key.columns if c.name != "slot"]
+    found = conn.execute(sa.select(*keys, sa.func.sum(table.c.artifacts)).group_by(*keys))
+    return {tuple(row[:-1]): int(row[-1]) for row in found if row[-1]}
 
 
 @pytest.mark.parametrize("type_name", ["sample_artifact", "images"])
 def test_counts_equal_the_rows_after_every_kind_of_write(app, type_name):
     data_api = data_api_of(app, type_name)
     kind = artifact_type(app, type_name)
-    many = [contract_values(kind, name=f"bulk{i}", owner=f"p{i % 3}") for i in range(30)]
+    many = [contract_values(kind, name=f"bulk{i}", owner=f"p{i % 3}",
+                            tags=["all", f"t{i % 4}"]) for i in range(30)]
     data_api.create_many(type_name, many)
-    one = make(app, type_name, name="one", owner="p1")
+    one = make(app, type_name, name="one", owner="p1", tags=["x"])
     data_api.update(one["id"], {"status": "active", "visibility": "public"},
                     revision=one["revision"])
     data_api.update(many[0]["id"], {"status": "deleted"}, revision=1)
     data_api.update(many[1]["id"], {"description": "no key moves"}, revision=1)
+    data_api.update(many[3]["id"], {"tags": ["t0", "new"]}, revision=1)
+    data_api.update(many[4]["id"], {"tags": ["all"], "visibility": "public"}, revision=1)
     data_api.delete(many[2]["id"])
     data_api.delete(many[2]["id"])  # gone already: no count moves twice
+    layout = data_api.layout
     with data_api.db.read() as conn:
-        assert counted_by_key(conn, data_api.layout) == rows_by_key(conn, data_api.layout)
+        assert counted_by_key(conn, layout.counts) == rows_by_key(conn, layout)
+        assert counted_by_key(conn, layout.tag_counts) == tags_by_key(conn, layout)
     assert data_api.count_artifacts("p1", (type_name,)) == 11
-    for scope, expected in ((Scope(see_all=True), 29), (Scope(project_id="p0"), 10),
-                            (Scope(project_id="p2"), 10), (Scope(), 1)):
+    # p0: 9 of its own (one deleted) and the 2 public; p2: 9 (one purged) and the 2
+    for scope, expected in ((Scope(see_all=True), 29), (Scope(project_id="p0"), 11),
+                            (Scope(project_id="p2"), 11), (Scope(), 2)):
         query = ListQuery(type_names=(type_name,), scope=scope, limit=0)
         assert data_api.list(query).total == expected
 
@@ -96,6 +110,28 @@ def test_an_unfiltered_total_is_read_from_the_counts(app):
     filtered = ListQuery(type_names=("sample_artifact",), scope=Scope(see_all=True),
                          filters=(Filter(int1, "gte", (0,)),))
     assert data_api.list(filtered).total == 3
+
+
+def test_the_total_of_one_tag_is_read_from_the_tag_counts(app):
+    data_api = data_api_of(app, "sample_artifact")
+    for i in range(4):
+        make(app, name=f"a{i}", tags=["common", f"t{i % 2}"], owner="p1")
+    tags = artifact_type(app, "sample_artifact").fields["tags"]
+
+    def total(*filters: Filter) -> int:
+        query = ListQuery(type_names=("sample_artifact",), scope=Scope(project_id="p1"),
+                          filters=filters)
+        return data_api.list(query).total
+
+    assert total(Filter(tags, "eq", ("common",), target="tags_all")) == 4
+    assert total(Filter(tags, "eq", ("t1",), target="tags_any")) == 2
+    with data_api.db.write() as conn:
+        table = data_api.layout.tag_counts
+        conn.execute(table.update().where(table.c.tag == "common").values(
+            artifacts=table.c.artifacts + 10))
+    assert total(Filter(tags, "eq", ("common",), target="tags_all")) > 4
+    # two tags, or a tag and another filter: the rows are counted
+    assert total(Filter(tags, "eq", ("common", "t1"), target="tags_all")) == 2
 
 
 def sort_query(app: Any, direction: str, marker: Any = None) -> ListQuery:

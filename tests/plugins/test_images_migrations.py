@@ -18,7 +18,7 @@ from glare_core.plugin import create_layout_tables, make_layout, new_metadata
 from glare_core.testing import PluginMigrationsContract, assert_migrations_match
 
 TABLES = {"glare_images_artifacts", "glare_images_properties", "glare_images_blobs",
-          "glare_images_counts"}
+          "glare_images_counts", "glare_images_tag_counts"}
 
 
 class TestImagesMigrations(PluginMigrationsContract):
@@ -77,7 +77,7 @@ def test_create_layout_tables_emits_the_layouts_ddl_offline():
     create_layout_tables(op, layout)
     created = [s.split("(")[0].strip() for s in op.statements]
     assert created[0] == "CREATE TABLE glare_images_artifacts"
-    assert sum(s.startswith("CREATE TABLE") for s in created) == len(layout.tables) == 4
+    assert sum(s.startswith("CREATE TABLE") for s in created) == len(layout.tables) == 5
     indexes = sum(len(table.indexes) for table in layout.tables)
     assert sum(s.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")) for s in created) == indexes
     scope = next(s for s in op.statements if "uq_glare_images_artifacts_public_scope" in s)

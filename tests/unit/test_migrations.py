@@ -83,8 +83,8 @@ def test_upgrading_a_filled_database_counts_it_and_gives_it_sort_rows(tmp_path):
         command.upgrade(alembic_config(core), "0003")
     data_api = state.data_apis["sample_artifact"]
     kind = state.registry["sample_artifact"]
-    values = [contract_values(kind, name=f"n{i}", owner=f"p{i % 2}", int1=i if i % 3 else None)
-              for i in range(9)]
+    values = [contract_values(kind, name=f"n{i}", owner=f"p{i % 2}", int1=i if i % 3 else None,
+                              tags=["all", f"t{i % 2}"]) for i in range(9)]
     with data_api.db.write() as conn:
         for one in values:
             row, props = data_api._rows("sample_artifact", one)
@@ -97,6 +97,11 @@ def test_upgrading_a_filled_database_counts_it_and_gives_it_sort_rows(tmp_path):
     ensure_schema(app)
     assert data_api.count_artifacts("p0", ("sample_artifact",)) == 5
     assert data_api.count_artifacts("p1", ("sample_artifact",)) == 4
+    tags = data_api.layout.tag_counts
+    with data_api.db.read() as conn:
+        counted = dict(conn.execute(sa.select(tags.c.tag, sa.func.sum(tags.c.artifacts))
+                                    .group_by(tags.c.tag)).all())
+    assert counted == {"all": 9, "t0": 5, "t1": 4}
     fields = kind.fields
     listed = data_api.list(ListQuery(
         type_names=("sample_artifact",), scope=Scope(see_all=True), limit=100,

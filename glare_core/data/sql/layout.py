@@ -74,12 +74,14 @@ class SqlLayout:
     type_columns: frozenset[str] = frozenset()
     #: Maintained artifact counts (layout revision 2); None: lists count the rows.
     counts: sa.Table | None = None
+    #: The same per tag (revision 2): the total of a one-tag filter.
+    tag_counts: sa.Table | None = None
 
     @property
     def tables(self) -> tuple[sa.Table, ...]:
         """Every table, the artifacts table first (the others refer to it)."""
         main = (self.artifacts, self.properties, self.blobs)
-        return main if self.counts is None else (*main, self.counts)
+        return (*main, *(t for t in (self.counts, self.tag_counts) if t is not None))
 
     @property
     def columns(self) -> frozenset[str]:
@@ -201,10 +203,12 @@ def properties_table(
     return table
 
 
-def counts_table(name: str, metadata: sa.MetaData) -> sa.Table:
-    """Artifact counts per type, owner, visibility and status, kept by every write in the
-    write's own transaction: an unfiltered list's exact total is a sum of a few rows.
-    Each key has ``COUNT_SLOTS`` rows (an artifact always moves the one its id picks)."""
+def counts_table(name: str, metadata: sa.MetaData, *, per_tag: bool = False) -> sa.Table:
+    """Artifact counts per type, owner, visibility and status (and tag, ``per_tag``),
+    kept by every write in the write's own transaction: an unfiltered list's exact total
+    (a one-tag filter's) is a sum of a few rows. Each key has ``COUNT_SLOTS`` rows (an
+    artifact always moves the one its id picks)."""
+    tag = [sa.Column("tag", sa.String(255), primary_key=True)] if per_tag else []
     return sa.Table(
         name,
         metadata,
@@ -212,6 +216,7 @@ def counts_table(name: str, metadata: sa.MetaData) -> sa.Table:
         sa.Column("owner", sa.String(255), primary_key=True),
         sa.Column("visibility", sa.String(32), primary_key=True),
         sa.Column("status", sa.String(32), primary_key=True),
+        *tag,
         sa.Column("slot", sa.SmallInteger, primary_key=True, autoincrement=False),
         sa.Column("artifacts", sa.BigInteger, nullable=False),
     )
@@ -271,4 +276,6 @@ def make_layout(
         blobs=blobs_table(f"{prefix}_blobs", metadata, artifacts),
         type_columns=frozenset(column.name for column in columns),
         counts=counts_table(f"{prefix}_counts", metadata) if revision >= 2 else None,
+        tag_counts=(counts_table(f"{prefix}_tag_counts", metadata, per_tag=True)
+                    if revision >= 2 else None),
     )

@@ -74,6 +74,8 @@ def change_layout_tables(op: Any, current: SqlLayout, target: SqlLayout) -> None
             op.execute(CreateIndex(new[index_name]))
     if target.counts is not None and target.counts.name not in have:
         op.execute(fill_counts(target))
+    if target.tag_counts is not None and target.tag_counts.name not in have:
+        op.execute(fill_tag_counts(target))
 
 
 def fill_counts(layout: SqlLayout) -> Any:
@@ -84,6 +86,21 @@ def fill_counts(layout: SqlLayout) -> Any:
     return layout.counts.insert().from_select(
         ["type_name", "owner", "visibility", "status", "slot", "artifacts"],
         sa.select(*keys, sa.literal(0, sa.SmallInteger), sa.func.count()).group_by(*keys),
+    )
+
+
+def fill_tag_counts(layout: SqlLayout) -> Any:
+    """INSERT ... SELECT that fills an empty tag counts table from the stored tags."""
+    assert layout.tag_counts is not None
+    art, props = layout.artifacts, layout.properties
+    tag = sa.func.coalesce(props.c.string_value, props.c.text_value)
+    keys = (art.c.type_name, art.c.owner, art.c.visibility, art.c.status, tag)
+    return layout.tag_counts.insert().from_select(
+        ["type_name", "owner", "visibility", "status", "tag", "slot", "artifacts"],
+        sa.select(*keys, sa.literal(0, sa.SmallInteger), sa.func.count(sa.distinct(art.c.id)))
+        .select_from(art.join(props, props.c.artifact_id == art.c.id))
+        .where(props.c.name == "tags", props.c.position.is_not(None))
+        .group_by(*keys),
     )
 
 

@@ -1,8 +1,8 @@
 """One page of a listing and its exact total, as cheaply as the query allows.
 
-* The total of an unfiltered listing is a sum of maintained counters (counts.py), not a
-  count of the rows; a filtered one counts index entries (the value indexes carry the
-  artifact id).
+* The total of an unfiltered listing (or of one tag) is a sum of maintained counters
+  (counts.py), not a count of the rows; a filtered one counts index entries (the value
+  indexes carry the artifact id).
 * ``version=latest`` keeps an artifact when no matching one of its name is newer (one
   index probe per candidate), instead of ranking every matching artifact.
 * A sort by a sortable property field joins its rows (every artifact has one), so the
@@ -47,8 +47,9 @@ class SqlLister:
             page_query = page_query.where(plan.after_marker(query.marker))
         page_query = page_query.order_by(*plan.order_by()).limit(query.limit)
         with self.db.read() as conn:
-            if self.layout.counts is not None and counts.can_count(query):
-                total = counts.total(conn, self.layout.counts, query)
+            counter = counts.counter_for(self.layout, query)
+            if counter is not None:
+                total = counts.total(conn, counter, query)
             else:
                 total = conn.execute(
                     sa.select(sa.func.count()).select_from(art).where(where)).scalar_one()

@@ -73,16 +73,18 @@ class SqlDataAPI(DataAPI):
         """Insert several new artifacts of one type in one transaction, as ``create``
         stores each (bulk loads and benchmarks; the engine creates one at a time)."""
         rows, prop_rows = [], []
+        tally = counts.Tally()
         for values in many:
             row, props = self._rows(type_name, values)
             rows.append(row)
             prop_rows.extend(props)
+            tally.add(row["id"], row, values.get("tags") or ())
         try:
             with self.db.write() as conn:
                 conn.execute(self.art.insert(), rows)
                 if prop_rows:
                     conn.execute(self.props.insert(), prop_rows)
-                self._count(conn, counts.tally(counts.count_key(r["id"], r) for r in rows))
+                counts.apply(conn, self.layout, tally)
         except IntegrityError as exc:
             raise _scope_conflict(exc) from None
 
@@ -121,10 +123,11 @@ class SqlDataAPI(DataAPI):
                         "The artifact was changed by another request; reload and retry"
                     )
                 after = {**before, **{k: v for k, v in columns.items() if k in before}}
-                if after != before:
-                    moved = counts.tally([counts.count_key(artifact_id, before)], -1)
-                    moved.update(counts.tally([counts.count_key(artifact_id, after)]))
-                    self._count(conn, moved)
+                tally = counts.Tally()
+                if after != before or "tags" in changes:
+                    old_tags = self._tags(conn, artifact_id)
+                    tally.add(artifact_id, before, old_tags, -1)
+                    tally.add(artifact_id, after, changes.get("tags", old_tags) or ())
                 for name, value in changes.items():
                     spec = artifact_type.fields.get(name)
                     if spec is None or not self.layout.is_property(spec):
@@ -137,6 +140,7 @@ class SqlDataAPI(DataAPI):
                     rows = encoding.encode(artifact_id, spec, value)
                     if rows:
                         conn.execute(self.props.insert(), rows)
+                counts.apply(conn, self.layout, tally)  # last: counter rows lock briefly
         except IntegrityError as exc:
             raise _scope_conflict(exc) from None
         return self._require(artifact_id)
@@ -147,12 +151,13 @@ class SqlDataAPI(DataAPI):
                 before = self._count_row(conn, artifact_id)
             except ArtifactNotFound:
                 return
+            tags = self._tags(conn, artifact_id)
             # Children first: not every SQLite connection enforces foreign keys.
             conn.execute(self.props.delete().where(self.props.c.artifact_id == artifact_id))
             conn.execute(self.blob_rows.delete().where(self.blob_rows.c.artifact_id == artifact_id))
             deleted = conn.execute(self.art.delete().where(self.art.c.id == artifact_id))
             if deleted.rowcount == 1:
-                self._count(conn, counts.tally([counts.count_key(artifact_id, before)], -1))
+                counts.apply(conn, self.layout, counts.Tally().add(artifact_id, before, tags, -1))
 
     def set_blob(
         self,
@@ -330,9 +335,15 @@ class SqlDataAPI(DataAPI):
             raise ArtifactNotFound(f"Artifact {artifact_id} was not found")
         return dict(row)
 
-    def _count(self, conn: Connection, changes: Mapping[counts.CountKey, int]) -> None:
-        if self.layout.counts is not None:
-            counts.apply(conn, self.layout.counts, changes)
+    def _tags(self, conn: Connection, artifact_id: str) -> list[str]:
+        """The artifact's tags as stored (what its tag counters hold)."""
+        if self.layout.tag_counts is None:
+            return []
+        props = self.props
+        return list(conn.execute(
+            sa.select(sa.func.coalesce(props.c.string_value, props.c.text_value)).where(
+                props.c.artifact_id == artifact_id, props.c.name == "tags",
+                props.c.position.is_not(None))).scalars())
 
     def _assemble(self, conn: Connection, rows: list[Mapping[str, Any]]) -> list[dict]:
         """Records for artifact rows: base columns + decoded properties + blobs."""

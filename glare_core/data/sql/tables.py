@@ -32,6 +32,8 @@ def core_layout(metadata: sa.MetaData, revision: int = LAYOUT_REVISION) -> SqlLa
                                     revision=revision),
         blobs=blobs_table("glare_artifact_blobs", metadata, artifacts),
         counts=counts_table("glare_artifact_counts", metadata) if revision >= 2 else None,
+        tag_counts=(counts_table("glare_artifact_tag_counts", metadata, per_tag=True)
+                    if revision >= 2 else None),
     )
 
 
