@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.conftest import run_parallel
-from tests.system.blobtools import SAMPLE
+from tests.system.blobtools import SAMPLE, files_under
 from tests.system.conftest import MEMBER, ServerProcess
 from tests.system.instances import ADMIN, MANAGE, PATCH, member
 
@@ -178,3 +178,5 @@ def test_a_project_quota_holds_over_both_instances(deploy):
               .json()["blob"] or {}).get("size") or 0 for i in ids]
     assert sum(sizes) == 900
     assert len(d.holdings()) == 3  # one Swift object per stored blob, nothing else
+    # Nothing of the catalog lives in an instance's data folder: no database, no blobs.
+    assert files_under(d.a.data_dir) == files_under(d.b.data_dir) == []

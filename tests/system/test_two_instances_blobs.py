@@ -80,7 +80,7 @@ def test_an_upload_streaming_into_a_lives_while_b_works_on_its_artifact(deploy):
     assert status == 200, body
     expected = b"".join(bytes([n]) * PIECE for n in range(PIECES))
     assert b.download(artifact["id"], "blob") == expected
-    assert b.show(artifact["id"])["tags"] == [f"r{n}" for n in range(rounds)]
+    assert set(b.show(artifact["id"])["tags"]) == {f"r{n}" for n in range(rounds)}
     after = d.holdings()
     assert len(after) == len(before) and after != before  # the first blob's object went
 
