@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import threading
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -85,24 +87,47 @@ def test_an_upload_streaming_into_a_lives_while_b_works_on_its_artifact(deploy):
     assert len(after) == len(before) and after != before  # the first blob's object went
 
 
+def open_download(url: str, path: str) -> tuple[socket.socket, Any, int]:
+    """GET ``path`` through a socket with a small receive buffer; (socket, its stream
+    positioned at the body, the body's length). Until the client reads on, the server
+    can send only what the two sockets' buffers hold: a few MiB (the kernel caps a send
+    buffer at net.core.wmem_max, 4 MiB by default), not a whole 9 MiB blob."""
+    host, port = url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    sock.settimeout(60)
+    sock.connect((host, int(port)))
+    head = "".join(f"{name}: {value}\r\n" for name, value in MEMBER.items())
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{head}"
+                 "Connection: close\r\n\r\n".encode())
+    stream = sock.makefile("rb")
+    assert stream.readline().split()[1] == b"200"
+    length = None
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    assert length is not None
+    return sock, stream, length
+
+
 def test_a_download_from_a_outlives_a_replacement_on_b(deploy):
     """A download of a Swift large object (read segment by segment) from A holds a reader
-    lease in the database: B's replacement leaves the data to it, and the download
-    ending deletes it."""
+    lease in the database: B's replacement, made while A still sends, leaves the data to
+    it, and the download ending deletes it."""
     d = deploy()
     a, b = Api(d.a.url), Api(d.b.url)
     artifact = a.create(name="read-while-replaced")
-    large = b"".join(pattern_chunks(6 * MIB))
+    large = b"".join(pattern_chunks(9 * MIB))
     assert b.upload(artifact["id"], "blob", large).status_code == 200
     old = d.holdings()
     assert len(old) > 2  # a manifest and its segments
-    with a.session.get(f"{d.a.url}{SAMPLE}/{artifact['id']}/blob", stream=True,
-                       timeout=60) as download:
-        assert download.status_code == 200
-        head = download.raw.read(MIB)
+    sock, stream, length = open_download(d.a.url, f"{SAMPLE}/{artifact['id']}/blob")
+    with sock, stream:
+        head = stream.read(MIB)
         assert b.upload(artifact["id"], "blob", b"replacement").status_code == 200
         assert set(old) <= set(d.holdings())  # still read: kept
-        rest = download.raw.read()
+        rest = stream.read(length - MIB)
     assert head + rest == large
     wait_for(lambda: len(d.holdings()) == 1 and not set(d.holdings()) & set(old),
              what="the last reader to delete the replaced data")
