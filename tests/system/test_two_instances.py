@@ -32,8 +32,9 @@ def activate_op(**fields: str) -> list[dict]:
 
 def test_instances_starting_together_on_an_empty_database_migrate_it_once(
         empty_database, tmp_path):
-    """Each instance takes the migrations' lock in the database, not in its own data
-    folder: one creates the tables while the other waits, then finds them there."""
+    """End to end: both instances start and serve one catalog, the schema up to date.
+    (Each takes the migrations' lock in the database, not in its own data folder; the
+    race itself is forced in tests/contract/test_postgres_migration_lock.py.)"""
     env = {"GLARE_DATABASE_URL": empty_database}
     servers = [ServerProcess(tmp_path / name, env=env) for name in ("a", "b")]
     try:
