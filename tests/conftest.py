@@ -235,6 +235,23 @@ def postgres_schema(postgres_url: str, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture
+def empty_database(postgres_url: str) -> Iterator[str]:
+    """A database of its own, with no table yet, on the session's PostgreSQL server."""
+    import sqlalchemy as sa
+
+    name = f"glare_empty_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
 def postgres_app(postgres_schema: str, tmp_path: Path, glare_plugins: list[Any]) -> Iterator[Any]:
     """An app on PostgreSQL with empty tables (every glare table is truncated first)."""
     import sqlalchemy as sa

@@ -34,6 +34,7 @@ from glare_core.data.migrations import (
     alembic_config,
     check_database,
     current_revisions,
+    migration_lock,
     migrations_directory,
     prepare_database,
     revisions_between,
@@ -111,9 +112,11 @@ def db() -> None:
 def upgrade(revision: str) -> None:
     """Upgrade the core schema (default: to its latest revision) and every plugin's."""
     prepare_database(current_app)
-    before = current_revisions(current_app)
-    upgrade_all(current_app, revision)
-    report_changes(before, current_revisions(current_app), upgraded=True)
+    with migration_lock(current_app):  # not while a server starting elsewhere migrates
+        before = current_revisions(current_app)
+        upgrade_all(current_app, revision)
+        after = current_revisions(current_app)
+    report_changes(before, after, upgraded=True)
 
 
 @db.command()
@@ -122,10 +125,12 @@ def upgrade(revision: str) -> None:
 def downgrade(revision: str) -> None:
     """Downgrade the core schema (default: one revision)."""
     require_database()
-    before = current_revisions(current_app)
-    core = next(source for source in sources(current_app) if source.name == CORE)
-    alembic_command.downgrade(alembic_config(core), revision)
-    report_changes(before, current_revisions(current_app), upgraded=False)
+    with migration_lock(current_app):
+        before = current_revisions(current_app)
+        core = next(source for source in sources(current_app) if source.name == CORE)
+        alembic_command.downgrade(alembic_config(core), revision)
+        after = current_revisions(current_app)
+    report_changes(before, after, upgraded=False)
 
 
 @db.command()

@@ -7,7 +7,9 @@ independent Alembic history with its own version table (``alembic_version`` for 
 ``alembic_version_<plugin>`` for a plugin), so installing, upgrading or uninstalling a
 plugin never disturbs the core's history. ``ensure_schema`` is what servers call at start:
 it applies pending migrations of every source (or, with auto-migrate off, refuses to start
-on an old schema) under a file lock so processes starting together migrate once.
+on an old schema) under a lock so processes starting together migrate once: the database's
+own on PostgreSQL (servers on several machines, each with its data folder, share it), a
+file lock in the data folder on SQLite (whose database is a file there).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import func, select
 
 from glare_core.config import setting_origin
+from glare_core.data.sql.advisory_locks import advisory_key
 from glare_core.errors import StartupError
 from glare_core.folders import create_folder
 
@@ -123,21 +127,48 @@ def check_database(app: Flask) -> None:
         setting_origin(app.config, "GLARE_DATABASE_URL"))
 
 
+#: The name of the advisory lock a process holds while it migrates a PostgreSQL database.
+MIGRATION_LOCK = "glare-migrations"
+
+
 @contextlib.contextmanager
-def _migration_lock(app: Flask) -> Iterator[None]:
-    path = Path(app.config["GLARE_DATA_DIR"]) / ".migrate.lock"
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def migration_lock(app: Flask) -> Iterator[None]:
+    """Hold the lock of ``app``'s database's migrations, waiting as long as another
+    process migrates (the ``with`` block then finds the schema current).
+
+    On PostgreSQL it is an advisory lock of the database itself: servers starting
+    together on other machines, or with data folders of their own, wait for each other
+    (a file lock in the data folder would let each migrate at once, and all but one
+    fail). PostgreSQL releases it when its connection ends, so a process killed while
+    migrating leaves no lock behind. On SQLite the database is a file, by default in the
+    data folder, and so is the lock.
+    """
+    lock_engine = app.extensions["glare"].database.lock_engine
+    if lock_engine is None:
+        folder = Path(app.config["GLARE_DATA_DIR"])
+        create_folder(folder, setting_origin(app.config, "GLARE_DATA_DIR"))
+        with (folder / ".migrate.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    key = advisory_key(MIGRATION_LOCK)
+    with lock_engine.connect() as conn:
+        # No time limit (0): the other process's migrations take what they take.
+        conn.execute(select(func.set_config("lock_timeout", "0", False)))
+        conn.execute(select(func.pg_advisory_lock(key)))
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            conn.execute(select(func.pg_advisory_unlock(key)))
 
 
 def ensure_schema(app: Flask) -> None:
     """Bring the database schema up to date, or fail start-up with a clear message."""
     prepare_database(app)
-    with _migration_lock(app):
+    with migration_lock(app):
         if not schema_is_current(app):
             if not app.config.get("GLARE_AUTO_MIGRATE", True):
                 raise StartupError(

@@ -4,6 +4,10 @@ Runs as the admin: restores the blobs of uploads abandoned by a crashed server, 
 batches of deleted artifacts older than ``scrub_time`` seconds (contract Q18), removes
 each one's stored data and record (in parallel up to ``pool_size``), repeats until none
 remain, then retries the queued deletions of store data (the garbage queue).
+
+Any number of scrubbers may run at once, on any machines sharing the database: each
+artifact is purged under its lock and read again there, so exactly one of them removes it
+(and counts it); the others find it gone and move on.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from glare_core.data.query import Filter, ListQuery, Scope
+from glare_core.engine.locking import artifact_lock_key
 from glare_core.engine.merged_lists import run_list
 from glare_core.engine.services import Engine
+from glare_core.errors import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +51,35 @@ def scrub(engine: Engine, *, scrub_time: float = 0, pool_size: int = 1,
             if not batch:
                 break
             outcomes = pool.map(lambda r: _purge(engine, r), batch)
-            for artifact, ok in zip(batch, outcomes, strict=True):
-                if ok:
+            for artifact, outcome in zip(batch, outcomes, strict=True):
+                if outcome == REMOVED:
                     removed += 1
-                else:
+                elif outcome == FAILED:
                     failed.add(artifact["id"])
     engine.janitor.collect_garbage()
     return removed
 
 
-def _purge(engine: Engine, artifact: dict) -> bool:
+REMOVED, GONE, FAILED = "removed", "gone", "failed"
+
+
+def _purge(engine: Engine, found: dict) -> str:
+    """Purge one deleted artifact under its lock: REMOVED, GONE (another scrubber
+    removed it first) or FAILED (left for the next run)."""
+    ctx = engine.context
+    type_name, artifact_id = found["type_name"], found["id"]
+    artifact_type = ctx.registry[type_name]
     try:
-        engine.artifacts.purge(engine.context.registry[artifact["type_name"]], artifact)
-        log.info("scrubbed %s %s", artifact["type_name"], artifact["id"])
-        return True
+        with ctx.locker.hold(artifact_lock_key(type_name, artifact_id)):
+            artifact = ctx.data_api(artifact_type).get(artifact_id)
+            if artifact is None or artifact["status"] != "deleted":
+                return GONE
+            engine.artifacts.purge(artifact_type, artifact)
+        log.info("scrubbed %s %s", type_name, artifact_id)
+        return REMOVED
+    except Conflict:
+        log.info("%s %s stays locked; it is scrubbed on the next run", type_name, artifact_id)
+        return FAILED
     except Exception:
-        log.exception("cannot scrub %s %s; will retry on the next run",
-                      artifact["type_name"], artifact["id"])
-        return False
+        log.exception("cannot scrub %s %s; will retry on the next run", type_name, artifact_id)
+        return FAILED

@@ -119,3 +119,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for server in servers:
         server.stop()
+
+
+# Fixtures of a deployment of two instances on one PostgreSQL and one Swift (defined there,
+# with the helpers their tests use).
+from tests.system.instances import deploy  # noqa: E402, F401

@@ -116,3 +116,26 @@ def test_python_glareclient_example(start_server, tmp_path: Path) -> None:
     download = requests.get(f"{server.url}/artifacts/heat_templates/{artifact['id']}/template",
                             headers=token, timeout=10)
     assert download.text == template
+
+
+def test_the_several_machines_settings_file_is_valid(tmp_path: Path) -> None:
+    """The settings file of Production, Several machines, loads as written (no unknown
+    key) and puts every blob in Swift, on PostgreSQL, with migrations left to
+    ``glare-manage``; the commands beside it read it."""
+    from glare_core.config import load_settings
+
+    (block,) = re.findall(r"```toml\n(.*?)```", section("### Several machines"),
+                          flags=re.DOTALL)
+    config = tmp_path / "glare.toml"
+    config.write_text(block)
+    settings = load_settings(config, environ={})
+    assert settings["GLARE_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert settings["GLARE_DEFAULT_STORE"] == "swift"
+    assert settings["GLARE_AUTO_MIGRATE"] is False
+    assert settings["GLARE_SWIFT"]["auth_url"].endswith("/v3")
+    # every command reads that file, where its first line says it lives
+    path = block.splitlines()[0].removeprefix("# ").split(",")[0]
+    (commands,) = bash_blocks(section("### Several machines"))
+    assert [line.split()[:3] for line in commands.splitlines()] == [
+        [command, "--config", path] for command in ("glare-manage", "glare-api",
+                                                    "glare-scrubber")]
