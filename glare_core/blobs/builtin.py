@@ -20,7 +20,8 @@ from glare_core.plugins.hookspecs import hookimpl
 def glare_register_blob_stores(app: Any) -> list[Any]:
     config = app.config
     stores: list[Any] = [
-        FilesystemStore(config["GLARE_BLOB_DIR"]),
+        FilesystemStore(config["GLARE_BLOB_DIR"], write_cache=(
+            None if config["GLARE_BLOB_WRITE_CACHE"] == -1 else config["GLARE_BLOB_WRITE_CACHE"])),
         # The store gets the engine only: it creates and uses its own table there.
         DatabaseStore(app.extensions["glare"].database.engine),
         HttpReadStore(),
