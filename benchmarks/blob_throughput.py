@@ -608,17 +608,19 @@ def run_fresh(sizes: list[int], write_caches: list[str], repeat: int, work: Path
     """Upload, then download twice, each size through a server per ``write_caches``
     setting, and the raw references in the same rounds. Returns per (size, path) the
     MiB/s of the write, the first and the repeated read, and the share left cached."""
-    servers = {}
-    for setting in write_caches:
-        env = {"PYTHONPATH": str(site)}
-        if setting != "default":
-            env["GLARE_BLOB_WRITE_CACHE"] = str(int(float(setting) * MIB))
-        servers[f"API, write cache {setting}"] = Server(work / f"fresh-{setting}", env)
+    servers: dict[str, Server] = {}
     results: dict[tuple[int, str], dict[str, list[float]]] = {}
     raw = work / "fresh-raw" / "raw.bin"
     raw.parent.mkdir(exist_ok=True)
     socket_ref = RawFileServer(raw)
     try:
+        for setting in write_caches:
+            env = {"PYTHONPATH": str(site)}
+            if setting != "default":  # MiB, or -1 (unlimited)
+                env["GLARE_BLOB_WRITE_CACHE"] = str(max(-1, int(float(setting) * MIB)))
+            folder = work / f"fresh-{setting}"  # its server.log too
+            folder.mkdir(exist_ok=True)
+            servers[f"API, write cache {setting}"] = Server(folder / "data", env)
         blob_urls = {}
         for path, server in servers.items():
             artifact = requests.post(f"{server.url}/artifacts/demo_widgets", headers=HEADERS,
@@ -668,7 +670,7 @@ def run_fresh(sizes: list[int], write_caches: list[str], repeat: int, work: Path
         socket_ref.close()
         for server in servers.values():
             server.stop()
-            shutil.rmtree(server.data_dir, ignore_errors=True)
+            shutil.rmtree(server.data_dir.parent, ignore_errors=True)
         shutil.rmtree(raw.parent, ignore_errors=True)
     return results
 

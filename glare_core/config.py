@@ -97,9 +97,13 @@ def _count_or_zero(value: Any) -> int:
 
 
 def _bytes_or_unlimited(value: Any) -> int:
-    number = int(value)
-    if number < -1:
-        raise ValueError("must be a number of bytes, 0 or more, or -1 (unlimited)")
+    message = "must be a whole number of bytes, 0 or more, or -1 (unlimited)"
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if number < -1 or isinstance(value, (bool, float)):  # int() would round 1.5 down
+        raise ValueError(message)
     return number
 
 

@@ -154,7 +154,14 @@ def test_the_setting_reaches_the_store(tmp_path: Path) -> None:
     assert store_of(-1).write_cache is None  # every byte through the page cache
 
 
-@pytest.mark.parametrize("value", ["-2", "a lot", "1.5"])
-def test_a_bad_write_cache_stops_the_start(value: str) -> None:
-    with pytest.raises(StartupError, match="GLARE_BLOB_WRITE_CACHE"):
-        load_settings(environ={"GLARE_BLOB_WRITE_CACHE": value})
+@pytest.mark.parametrize("value", ["-2", "a lot", "1.5", 1.5])
+def test_a_bad_write_cache_stops_the_start(value: str | float) -> None:
+    with pytest.raises(StartupError, match=r"GLARE_BLOB_WRITE_CACHE .* is invalid: must be a"
+                                           r" whole number of bytes"):
+        load_settings(overrides={"GLARE_BLOB_WRITE_CACHE": value}, environ={})
+
+
+def test_the_write_cache_from_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "glare.toml"
+    config.write_text("blob_write_cache = 67108864\n")
+    assert load_settings(config, environ={})["GLARE_BLOB_WRITE_CACHE"] == 64 * MIB
