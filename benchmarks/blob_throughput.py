@@ -329,9 +329,10 @@ class Server:
             try:
                 if requests.get(f"{self.url}/healthcheck", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a slow first answer too
                 time.sleep(0.2)
-        raise RuntimeError("glare-api did not start")
+        self.stop()
+        raise RuntimeError(f"glare-api did not start (see {self.log.name})")
 
     def worker_peak_rss_mib(self) -> float:
         pid = self.process.pid
