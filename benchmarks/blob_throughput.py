@@ -13,6 +13,14 @@ too, the raw file sent over a loopback socket to the same client without Glare
 serves the raw file to the same client as well, in the same rounds: what an established
 static file server makes of that download.
 
+Fresh blobs (``--fresh-sizes``, 16 MiB, 256 MiB and 2 GiB by default): users download
+what was just uploaded, so each size is uploaded through a file-store server per
+``--fresh-write-cache`` setting and downloaded twice at once, the first and a repeated
+download; the references in the same rounds write the same bytes to a file on the same
+filesystem (buffered, and with O_DIRECT) and read it back twice, with plain reads and sent
+over a loopback socket. It also prints how much of the blob the write left in the page
+cache.
+
 The client shares the machine's CPUs with the server (and Swift), so the API path is
 driven by the leanest client that is still plain HTTP/1.1 over TCP: ``lean`` sends the
 file with sendfile(2) and receives into one reused buffer, woken once per MiB. ``--client curl`` and
@@ -20,17 +28,22 @@ file with sendfile(2) and receives into one reused buffer, woken once per MiB. `
 
     .venv/bin/python benchmarks/blob_throughput.py                  # both stores, 1 GiB
     .venv/bin/python benchmarks/blob_throughput.py --size 256 --stores file --repeat 3
+    .venv/bin/python benchmarks/blob_throughput.py --stores none --fresh-sizes 16,256
 
 Swift is started with tools/swift-dev/start-swift unless ST_AUTH/ST_USER/ST_KEY are set.
-Page caches are dropped before every read when the script runs as root, so raw and API
-reads both start cold.
+Page caches are dropped before every read when the script runs as root (unless
+``--no-drop-caches``), so raw and API reads both start cold; fresh blobs are read right
+after their write, with whatever cache the write left.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import fcntl
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import socket
@@ -54,8 +67,13 @@ HEADERS = {"X-Identity-Status": "Confirmed", "X-Project-Id": "bench", "X-User-Id
            "X-Roles": "member"}
 
 
+#: Drop the page cache before each read and write (only possible as root); --no-drop-caches
+#: turns it off on a machine shared with other work.
+DROP_CACHES = os.geteuid() == 0
+
+
 def drop_caches() -> None:
-    if os.geteuid() == 0:
+    if DROP_CACHES:
         os.sync()
         Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
@@ -297,6 +315,7 @@ def raw_swift_get(conn) -> None:
 
 class Server:
     def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (data_dir.parent / "server.log").open("wb")
@@ -310,9 +329,10 @@ class Server:
             try:
                 if requests.get(f"{self.url}/healthcheck", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a slow first answer too
                 time.sleep(0.2)
-        raise RuntimeError("glare-api did not start")
+        self.stop()
+        raise RuntimeError(f"glare-api did not start (see {self.log.name})")
 
     def worker_peak_rss_mib(self) -> float:
         pid = self.process.pid
@@ -323,6 +343,13 @@ class Server:
                 if line.startswith("VmHWM:"):
                     peaks.append(int(line.split()[1]) / 1024)
         return max(peaks)
+
+    def worker_cpu_seconds(self) -> float:
+        """User + system CPU time of the worker (one: started with --workers 1) so far."""
+        pid = self.process.pid
+        (child,) = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -521,6 +548,158 @@ def run_store(store: str, size: int, repeat: int, work: Path, site: Path,
     }
 
 
+# ---- fresh blobs: the first download right after the upload --------------------------------
+
+
+def raw_direct_put(source: Path, target: Path) -> None:
+    """The source written with O_DIRECT (page-aligned 1 MiB blocks, a buffered tail) and
+    fsync: what a store that bypasses the page cache leaves for the first reader."""
+    block = mmap.mmap(-1, CHUNK)  # anonymous mmaps are page-aligned, as O_DIRECT wants
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_DIRECT, 0o644)
+    try:
+        with source.open("rb", buffering=0) as src:
+            while count := src.readinto(block):
+                if count % mmap.PAGESIZE:  # the tail: no longer aligned
+                    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL)
+                                & ~os.O_DIRECT)
+                os.write(fd, memoryview(block)[:count])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        block.close()
+
+
+def cached_share(path: Path) -> float | None:
+    """Share of ``path`` in the page cache (mincore(2) over a mapping of it)."""
+    size = path.stat().st_size
+    if not size:
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]
+    pages = -(-size // mmap.PAGESIZE)
+    resident = (ctypes.c_ubyte * pages)()
+    with path.open("rb") as handle:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, handle.fileno(), 0)
+        if address in (None, ctypes.c_void_p(-1).value):
+            return None
+        try:
+            if libc.mincore(ctypes.c_void_p(address), ctypes.c_size_t(size), resident):
+                return None
+        finally:
+            libc.munmap(ctypes.c_void_p(address), ctypes.c_size_t(size))
+    return sum(flag & 1 for flag in resident) / pages
+
+
+def newest_file(folder: Path) -> Path:
+    return max((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime)
+
+
+FRESH_COLUMNS = ("write", "write_cpu", "first", "repeated", "cached")
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def run_fresh(sizes: list[int], write_caches: list[str], repeat: int, work: Path,
+              site: Path) -> dict[tuple[int, str], dict[str, list[float]]]:
+    """Upload, then download twice, each size through a server per ``write_caches``
+    setting, and the raw references in the same rounds. Returns per (size, path) the
+    MiB/s of the write, the first and the repeated read, and the share left cached."""
+    servers: dict[str, Server] = {}
+    results: dict[tuple[int, str], dict[str, list[float]]] = {}
+    raw = work / "fresh-raw" / "raw.bin"
+    raw.parent.mkdir(exist_ok=True)
+    socket_ref = RawFileServer(raw)
+    try:
+        for setting in write_caches:
+            env = {"PYTHONPATH": str(site)}
+            if setting != "default":  # MiB, or -1 (unlimited)
+                env["GLARE_BLOB_WRITE_CACHE"] = str(max(-1, int(float(setting) * MIB)))
+            folder = work / f"fresh-{setting}"  # its server.log too
+            folder.mkdir(exist_ok=True)
+            servers[f"API, write cache {setting}"] = Server(folder / "data", env)
+        blob_urls = {}
+        for path, server in servers.items():
+            artifact = requests.post(f"{server.url}/artifacts/demo_widgets", headers=HEADERS,
+                                     json={"name": "fresh"}, timeout=30).json()
+            blob_urls[path] = f"{server.url}/artifacts/demo_widgets/{artifact['id']}/payload"
+        for size in sizes:
+            source = work / f"fresh-{size // MIB}.bin"
+            make_source(source, size)
+
+            def measure(path: str, write: Callable[[], Path], read: Callable[[], None],
+                        cpu: Callable[[], float] = own_cpu_seconds, size: int = size) -> None:
+                drop_caches()
+                row = results.setdefault((size, path), {k: [] for k in FRESH_COLUMNS})
+                cpu_before, start = cpu(), time.perf_counter()
+                written = write()
+                row["write"].append(size / MIB / (time.perf_counter() - start))
+                row["write_cpu"].append((cpu() - cpu_before) * 1024 * MIB / size)
+                row["cached"].append(cached_share(written) or 0.0)
+                for column in ("first", "repeated"):
+                    start = time.perf_counter()
+                    read()
+                    row[column].append(size / MIB / (time.perf_counter() - start))
+
+            def api_write(url: str, folder: Path, source: Path = source) -> Path:
+                lean_request("PUT", url, source)
+                return newest_file(folder / "blobs")
+
+            def raw_write(put: Callable[[Path, Path], None], source: Path = source) -> Path:
+                raw.unlink(missing_ok=True)
+                put(source, raw)
+                return raw
+
+            for _ in range(repeat):
+                for path, server in servers.items():
+                    url = blob_urls[path]
+                    measure(path, lambda url=url, server=server: api_write(
+                        url, server.data_dir), lambda url=url: lean_request("GET", url),
+                        server.worker_cpu_seconds)
+                measure("raw+socket, buffered write", lambda: raw_write(raw_file_put),
+                        socket_ref.get)
+                measure("raw read, buffered write", lambda: raw_write(raw_file_put),
+                        lambda: raw_file_get(raw))
+                measure("raw read, O_DIRECT write", lambda: raw_write(raw_direct_put),
+                        lambda: raw_file_get(raw))
+            source.unlink()
+    finally:
+        socket_ref.close()
+        for server in servers.values():
+            server.stop()
+            shutil.rmtree(server.data_dir.parent, ignore_errors=True)
+        shutil.rmtree(raw.parent, ignore_errors=True)
+    return results
+
+
+def print_fresh(results: dict[tuple[int, str], dict[str, list[float]]], repeat: int) -> None:
+    print(f"\nFresh blobs: the first and a repeated download right after the upload, MiB/s,"
+          f" median of {repeat} round(s)")
+    print(f"{'size':>9}  {'path':<30} {'write':>7} {'CPU s/GiB':>10} {'first':>7}"
+          f" {'repeated':>9} {'first/repeated':>15} {'cached after write':>19}")
+    for (size, path), row in results.items():
+        first, repeated = (statistics.median(row[k]) for k in ("first", "repeated"))
+        print(f"{size // MIB:>5} MiB  {path:<30} {statistics.median(row['write']):>7.0f}"
+              f" {statistics.median(row['write_cpu']):>10.2f}"
+              f" {first:>7.0f} {repeated:>9.0f} {first / repeated:>14.0%}"
+              f" {statistics.median(row['cached']):>18.0%}")
+    print("\nCPU s/GiB: CPU time of the writing process per GiB written (the server's worker,"
+          " which also\ncomputes the upload's MD5, SHA-1 and SHA-256; this script for the raw"
+          " writes).")
+    print("\nAPI first download / raw+socket first download (the same file written buffered"
+          " and sent\nover loopback to the same client), round by round:")
+    for (size, path), row in results.items():
+        if path.startswith("API"):
+            ref = results[(size, "raw+socket, buffered write")]["first"]
+            rounds = "  ".join(f"{api / raw:.0%}" for api, raw in zip(row["first"], ref,
+                                                                        strict=True))
+            print(f"  {size // MIB:>5} MiB  {path:<30} {rounds}")
+
+
 def start_swift(work: Path) -> tuple[dict[str, str], Callable[[], None]]:
     if os.environ.get("ST_AUTH"):
         return {k: os.environ[k] for k in ("ST_AUTH", "ST_USER", "ST_KEY")}, lambda: None
@@ -544,7 +723,21 @@ def main() -> int:
     parser.add_argument("--nginx", default="auto",
                         help="nginx binary for the file download's nginx reference "
                              "(default: nginx if installed; 'none' to skip it)")
+    parser.add_argument("--fresh-sizes", default="16,256,2048",
+                        help="blob sizes in MiB for the first and repeated download right"
+                             " after the upload ('none' to skip them)")
+    parser.add_argument("--fresh-write-cache", default="default,0",
+                        help="GLARE_BLOB_WRITE_CACHE values in MiB, one server each, for the"
+                             " fresh blobs ('default': the setting's default; 0: every byte"
+                             " with O_DIRECT; -1: every byte through the page cache)")
+    parser.add_argument("--no-drop-caches", action="store_true",
+                        help="keep the page cache (by default it is dropped before each read"
+                             " and write when running as root)")
     args = parser.parse_args()
+    global DROP_CACHES
+    DROP_CACHES = DROP_CACHES and not args.no_drop_caches
+    fresh_sizes = [] if args.fresh_sizes == "none" else [
+        int(float(s) * MIB) for s in args.fresh_sizes.split(",") if s.strip()]
     nginx_binary = (find_nginx() if args.nginx == "auto"
                     else None if args.nginx == "none" else args.nginx)
     size = args.size * MIB
@@ -554,23 +747,38 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                     "--disable-pip-version-check", "--target", str(site),
                     str(REPO / "tests" / "plugins" / "demo_widgets")], check=True)
-    make_source(work / "source.bin", size)
-    digest_cpu = digest_cpu_seconds(work / "source.bin") * 1024 * MIB / size
-    stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    stores = [s.strip() for s in args.stores.split(",") if s.strip() not in ("", "none")]
+    digest_cpu = 0.0
+    if stores:
+        make_source(work / "source.bin", size)
+        digest_cpu = digest_cpu_seconds(work / "source.bin") * 1024 * MIB / size
     swift_env, stop_swift = (start_swift(work) if "swift" in stores else (None, lambda: None))
     results = []
+    fresh = {}
     try:
         for store in stores:
             results.append(
                 run_store(store, size, args.repeat, work, site, swift_env, args.client,
                           nginx_binary))
+        if fresh_sizes:
+            fresh = run_fresh(fresh_sizes, args.fresh_write_cache.split(","), args.repeat,
+                              work, site)
     finally:
         stop_swift()
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
+    if results:
+        print_throughput(args, results, size, digest_cpu)
+    if fresh:
+        print_fresh(fresh, args.repeat)
+    return 0
+
+
+def print_throughput(args: argparse.Namespace, results: list[dict], size: int,
+                     digest_cpu: float) -> None:
     cpus = os.cpu_count() or 1
     print(f"\nBlob throughput, {args.size} MiB, median of {args.repeat} run(s), "
-          f"{cpus} CPUs{', cold caches' if os.geteuid() == 0 else ''}, "
+          f"{cpus} CPUs{', cold caches' if DROP_CACHES else ''}, "
           f"API client: {args.client}")
     print(f"{'store':<7} {'direction':<9} {'API MiB/s':>10} {'raw MiB/s':>10} {'API/raw':>8}"
           f" {'reference':>12} {'API/that':>9} {'API CPU s/GiB':>14} {'raw CPU s/GiB':>14}"
@@ -609,7 +817,6 @@ def main() -> int:
           f" Glare.\nCPU s/GiB: busy CPU time of the whole machine (server, client and Swift)"
           f" per GiB moved.\nMD5 + SHA-1 + SHA-256 of 1 GiB, which every API upload computes"
           f" and no raw path does: {digest_cpu:.2f} CPU s.")
-    return 0
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from glare_core.blobs.filesystem import DEFAULT_WRITE_CACHE
 from glare_core.errors import StartupError
 
 PREFIX = "GLARE_"
@@ -95,6 +96,17 @@ def _count_or_zero(value: Any) -> int:
     return number
 
 
+def _bytes_or_unlimited(value: Any) -> int:
+    message = "must be a whole number of bytes, 0 or more, or -1 (unlimited)"
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if number < -1 or isinstance(value, (bool, float)):  # int() would round 1.5 down
+        raise ValueError(message)
+    return number
+
+
 def _optional_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
@@ -151,6 +163,10 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "MAX_UPLOADED_DATA": (-1, int),
     "DEFAULT_STORE": ("file", str),
     "BLOB_DIR": (None, _optional_str),
+    # Bytes of each upload the file store writes through the page cache (the rest with
+    # O_DIRECT): a blob up to this size is downloaded from memory right after its upload,
+    # a bigger one puts no more than this into the cache. 0: none, -1: all of it.
+    "BLOB_WRITE_CACHE": (DEFAULT_WRITE_CACHE, _bytes_or_unlimited),
     "SWIFT": ({}, _dict),
     "UPLOAD_STALE_AFTER": (300.0, float),
     "VERIFY_ON_READ": (False, _bool),

@@ -19,8 +19,10 @@ from glare_core.plugins.hookspecs import hookimpl
 @hookimpl
 def glare_register_blob_stores(app: Any) -> list[Any]:
     config = app.config
+    write_cache = config["GLARE_BLOB_WRITE_CACHE"]  # -1: no limit
     stores: list[Any] = [
-        FilesystemStore(config["GLARE_BLOB_DIR"]),
+        FilesystemStore(config["GLARE_BLOB_DIR"],
+                        write_cache=None if write_cache == -1 else write_cache),
         # The store gets the engine only: it creates and uses its own table there.
         DatabaseStore(app.extensions["glare"].database.engine),
         HttpReadStore(),

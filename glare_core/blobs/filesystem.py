@@ -3,7 +3,9 @@
 Writes go to a temporary file next to the target, are fsynced, then renamed into place, so
 a reader never sees a partial blob and a failed write leaves nothing behind (a server
 killed mid-write leaves its temporary file, which deleting the location removes).
-They bypass the page cache (``O_DIRECT``, see ``direct_io``) where the filesystem allows.
+The first ``write_cache`` bytes of each blob go through the page cache, so the first
+download of a fresh blob is served from memory; the rest bypasses it (``O_DIRECT``, see
+``direct_io``) where the filesystem allows, so a huge upload does not evict everything else.
 Locations are relative (``file:<namespace>/<xx>/<blob id>``) so the data folder can move.
 """
 
@@ -28,6 +30,9 @@ from glare_core.blobs.base import (
 from glare_core.errors import BadRequest
 
 SCHEME = "file"
+#: Bytes of each blob written through the page cache by default (``GLARE_BLOB_WRITE_CACHE``):
+#: blobs up to this size are downloaded from memory right after their upload.
+DEFAULT_WRITE_CACHE = 512 * 1024 * 1024
 
 
 class FilesystemStore(BlobStore):
@@ -37,11 +42,14 @@ class FilesystemStore(BlobStore):
     server_local_schemes = (SCHEME, "filesystem")
 
     def __init__(
-        self, root: str | os.PathLike[str], *, fsync: bool = True, direct_io: bool = True
+        self, root: str | os.PathLike[str], *, fsync: bool = True,
+        write_cache: int | None = DEFAULT_WRITE_CACHE,
     ) -> None:
+        """``write_cache``: bytes of each blob written through the page cache, the rest
+        with O_DIRECT; ``None``: every byte through the page cache."""
         self.root = Path(root)
         self.fsync = fsync
-        self.direct_io = direct_io
+        self.write_cache = write_cache
         # The root is made by the first write (glare-api creates it at start): building
         # an app for a command that only reads creates no folder.
 
@@ -64,9 +72,11 @@ class FilesystemStore(BlobStore):
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{target.name}.partial-{uuid.uuid4().hex[:8]}")
         try:
-            fd, direct = direct_io.open_for_write(partial, direct=self.direct_io)
+            fd = direct_io.open_for_write(partial)
             try:
-                written = direct_io.write_chunks(fd, chunks, direct=direct)
+                written = direct_io.write_chunks(fd, chunks, direct_from=self.write_cache)
+                # On disk before the blob can become active (the caller marks it so once
+                # this returns), however much of it is also still in the page cache.
                 if self.fsync:
                     os.fsync(fd)
             finally:

@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_blob_throughput_prints_every_path(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "blob_throughput.py"), "--size", "4",
-         "--stores", "file", "--repeat", "1", "--workdir", str(tmp_path)],
+         "--stores", "file", "--repeat", "1", "--workdir", str(tmp_path),
+         "--fresh-sizes", "2,3", "--fresh-write-cache", "default,0", "--no-drop-caches"],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -36,6 +37,27 @@ def test_blob_throughput_prints_every_path(tmp_path: Path) -> None:
         assert nginx_line and int(nginx_line[1]) > 0, result.stdout
     else:
         assert nginx_line is None
+    _assert_fresh_rows(result.stdout)
+
+
+def _assert_fresh_rows(stdout: str) -> None:
+    """Fresh blobs: per size, each server and reference with write and read speeds and the
+    share of the blob its write left in the page cache."""
+    rows = {(m[1], m[2]): m.groups()[2:] for m in re.finditer(
+        r"^ +(\d+) MiB  (API, write cache \S+|raw\S* [^\d]+?) +(\d+) +([\d.]+) +(\d+)"
+        r" +(\d+) +(\d+)% +(\d+)%$", stdout, re.MULTILINE)}
+    paths = ["API, write cache default", "API, write cache 0", "raw+socket, buffered write",
+             "raw read, buffered write", "raw read, O_DIRECT write"]
+    assert set(rows) == {(size, path) for size in ("2", "3") for path in paths}, stdout
+    for write, _cpu, first, repeated, _ratio, _cached in rows.values():
+        assert int(write) > 0 and int(first) > 0 and int(repeated) > 0
+    # The default write cache keeps a small fresh blob in the page cache, like a buffered
+    # write; O_DIRECT (a write cache of 0) leaves none of it there.
+    cached = {path: rows[("3", path)][-1] for path in paths}
+    assert cached == {"API, write cache default": "100", "API, write cache 0": "0",
+                      "raw+socket, buffered write": "100", "raw read, buffered write": "100",
+                      "raw read, O_DIRECT write": "0"}, stdout
+    assert re.search(r"^ +3 MiB  API, write cache 0 +\d+%$", stdout, re.MULTILINE), stdout
 
 
 def _benchmark_module():

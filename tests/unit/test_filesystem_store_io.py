@@ -1,6 +1,7 @@
 """The file store's disk I/O.
 
-Writes go through the O_DIRECT writer: every size and chunking lands byte for byte, the
+Writes go through the O_DIRECT writer (after the write cache: see
+test_filesystem_write_cache.py): every size and chunking lands byte for byte, the
 descriptor really bypasses the page cache where the filesystem allows it, and every way a
 filesystem can refuse direct I/O falls back to buffered writes without losing a byte.
 Reads tell the kernel they go straight through the requested range."""
@@ -8,6 +9,7 @@ Reads tell the kernel they go straight through the requested range."""
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import random
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from glare_core.blobs import direct_io
+from glare_core.blobs.base import BlobWriteError
 from glare_core.blobs.filesystem import FilesystemStore
 
 MIB = 1024 * 1024
@@ -59,8 +62,12 @@ def _uneven_chunks(data: bytes, seed: int) -> Iterator[bytes]:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_every_size_and_chunking_is_written_exactly(disk_dir: Path, size: int) -> None:
-    store = FilesystemStore(disk_dir)
+@pytest.mark.parametrize("write_cache", [0, 4097, MIB, None])
+def test_every_size_and_chunking_is_written_exactly(
+    disk_dir: Path, size: int, write_cache: int | None
+) -> None:
+    """Direct from the first byte, switching after a page or a MiB, or never."""
+    store = FilesystemStore(disk_dir, write_cache=write_cache)
     data = os.urandom(size)
     location = store.location_for(f"{size:032x}", namespace="t")
     stored = store.write(location, _uneven_chunks(data, size))
@@ -70,7 +77,7 @@ def test_every_size_and_chunking_is_written_exactly(disk_dir: Path, size: int) -
 
 def test_the_descriptor_bypasses_the_page_cache_until_the_tail(disk_dir: Path) -> None:
     path = disk_dir / "blob"
-    fd, direct = direct_io.open_for_write(path, direct=True)
+    fd = direct_io.open_for_write(path)
     seen: list[bool] = []
 
     def chunks() -> Iterator[bytes]:
@@ -80,11 +87,10 @@ def test_the_descriptor_bypasses_the_page_cache_until_the_tail(disk_dir: Path) -
         yield b"tail"
 
     try:
-        written = direct_io.write_chunks(fd, chunks(), direct=direct)
+        written = direct_io.write_chunks(fd, chunks(), direct_from=0)
         after = _fd_is_direct(fd)
     finally:
         os.close(fd)
-    assert direct is True
     assert seen == [True, True, True]
     assert after is False  # the unaligned tail went through the page cache
     assert written == 3 * MIB + 4 == path.stat().st_size
@@ -101,39 +107,43 @@ def test_direct_io_can_be_turned_off(
         return real_write(fd, data)
 
     monkeypatch.setattr(direct_io.os, "write", recording_write)
-    store = FilesystemStore(disk_dir, direct_io=False)
+    store = FilesystemStore(disk_dir, write_cache=None)
     store.write(store.location_for("ab" * 16, namespace="t"), iter([b"x" * MIB] * 2))
     assert flags and not any(flags)
 
 
+def _refuse_o_direct(monkeypatch: pytest.MonkeyPatch, error: int = errno.EINVAL) -> None:
+    """Setting O_DIRECT fails with EINVAL on filesystems without it (older tmpfs, FUSE)."""
+    real_fcntl = fcntl.fcntl
+
+    def no_direct(fd: int, command: int, arg: int = 0) -> int:
+        if command == fcntl.F_SETFL and arg & direct_io.O_DIRECT:
+            raise OSError(error, os.strerror(error))
+        return real_fcntl(fd, command, arg)
+
+    monkeypatch.setattr(direct_io.fcntl, "fcntl", no_direct)
+
+
+@pytest.mark.parametrize("write_cache", [0, MIB // 2])
 def test_a_filesystem_refusing_o_direct_gets_buffered_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_cache: int
 ) -> None:
-    """Opening with O_DIRECT fails with EINVAL on such filesystems (older tmpfs, FUSE)."""
-    real_open = os.open
-
-    def no_direct_open(path, flags, mode=0o777):  # type: ignore[no-untyped-def]
-        if flags & direct_io.O_DIRECT:
-            raise OSError(errno.EINVAL, "Invalid argument")
-        return real_open(path, flags, mode)
-
-    monkeypatch.setattr(direct_io.os, "open", no_direct_open)
-    store = FilesystemStore(tmp_path)
+    _refuse_o_direct(monkeypatch)
+    store = FilesystemStore(tmp_path, write_cache=write_cache)
     data = os.urandom(MIB + 7)
     location = store.location_for("cd" * 16, namespace="t")
     store.write(location, _uneven_chunks(data, 1))
     assert store.path_of(location).read_bytes() == data
 
 
-def test_other_open_errors_are_not_mistaken_for_missing_o_direct(
+def test_other_errors_turning_on_o_direct_are_not_mistaken_for_missing_o_direct(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def denied(path, flags, mode=0o777):  # type: ignore[no-untyped-def]
-        raise OSError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(direct_io.os, "open", denied)
-    with pytest.raises(PermissionError):
-        direct_io.open_for_write(tmp_path / "blob", direct=True)
+    _refuse_o_direct(monkeypatch, errno.EBADF)
+    store = FilesystemStore(tmp_path, write_cache=0)
+    with pytest.raises(BlobWriteError, match="Bad file descriptor"):
+        store.write(store.location_for("ce" * 16, namespace="t"), [b"x"])
+    assert store.stored_files() == []
 
 
 def test_einval_on_a_direct_write_switches_to_buffered(
@@ -149,7 +159,7 @@ def test_einval_on_a_direct_write_switches_to_buffered(
         return real_write(fd, data)
 
     monkeypatch.setattr(direct_io.os, "write", picky_write)
-    store = FilesystemStore(disk_dir)
+    store = FilesystemStore(disk_dir, write_cache=0)
     data = os.urandom(2 * MIB + 3)
     location = store.location_for("ef" * 16, namespace="t")
     store.write(location, _uneven_chunks(data, 2))
@@ -170,7 +180,7 @@ def test_a_short_unaligned_direct_write_switches_to_buffered(
         return real_write(fd, data)
 
     monkeypatch.setattr(direct_io.os, "write", short_once)
-    store = FilesystemStore(disk_dir)
+    store = FilesystemStore(disk_dir, write_cache=0)
     data = os.urandom(3 * MIB)
     location = store.location_for("0a" * 16, namespace="t")
     store.write(location, _uneven_chunks(data, 3))
