@@ -86,6 +86,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--explain", choices=("over", "all", "none"), default="over",
                         help="print the plans of the shapes over target (or of all, or none)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="end with the tables in docs/performance.md's format")
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--json", dest="json_path", help="write the results there")
     args = parser.parse_args(argv)
@@ -212,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nkept {workdir}: re-run with --workdir {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    if args.markdown:
+        print("\n" + report.markdown(results))
     if args.json_path:
         Path(args.json_path).write_text(json.dumps({
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -19,7 +19,7 @@ from scalebench.services import Postgres, set_auto_explain
 from scalebench.shapes import Catalog, Shape, get_json
 
 HEADER = re.compile(r"LOG:  duration: ([\d.]+) ms  plan:$")
-REQUESTS = 10  # requests of the shape while its plans are logged
+REQUESTS = 5  # requests of the shape while its plans are logged
 PLANS_SHOWN = 2
 
 

@@ -87,7 +87,8 @@ class Loader:
                 spec = self.fields[name]
                 if (stored := spec.coerce(varied[name])) != varied[name]:
                     raise RuntimeError(f"the API stores {name}={stored!r}, not {varied[name]!r}")
-        record = copy.deepcopy(self.template)
+        # shallow: create_many only reads a record, so the template's containers may be shared
+        record = dict(self.template)
         record.update(varied)
         return record
 
@@ -131,8 +132,7 @@ def verify(session: Any, url: str, loader: Loader, count: int, sample: int,
            rng: random.Random) -> int:
     """GET ``sample`` random loaded artifacts over HTTP and compare every field with what
     was loaded; also the count the big project sees. Raises on any difference."""
-    indexes = [i for i in rng.sample(range(count), min(sample * 2, count))
-               if dataset.visible(i)][:sample]
+    indexes = rng.sample(range(count), min(sample, count))  # each read by its owner
     for index in indexes:
         path = f"/artifacts/{TYPE_NAME}/{dataset.artifact_id(index)}"
         response = session.get(url + path, headers=headers(dataset.owner(index)))

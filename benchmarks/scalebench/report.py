@@ -55,3 +55,31 @@ def print_growth(backend: str, by_size: dict[int, Sequence[Timing]]) -> None:
             worst = max(worst, p50)
             line += f" {p50:9.1f} {p99:9.1f}"
         print(line + ("  ok" if worst <= GROWTH_LIMIT else "  OVER"))
+
+
+def markdown(results: Sequence[dict]) -> str:
+    """The results (as in ``--json``) as docs/performance.md's tables: per backend, each
+    shape's p50 / p95 / p99 at every size, the target and the growth of p50."""
+    out = []
+    for backend in dict.fromkeys(run["backend"] for run in results):
+        runs = [run for run in results if run["backend"] == backend]
+        sizes = [size_label(run["size"]) for run in runs]
+        head = ["shape", "target p99", *(f"{size} p50 / p95 / p99" for size in sizes)]
+        head += [f"p50 {size} / {sizes[0]}" for size in sizes[1:]]
+        out += [f"{backend}:", "", "| " + " | ".join(head) + " |",
+                "| --- |" + " ---: |" * (len(head) - 1)]
+        for position, first in enumerate(runs[0]["shapes"]):
+            row = [f"`{first['label']}`", f"{first['target_p99_ms']:g}"]
+            for run in runs:
+                shape = run["shapes"][position]
+                mark = "" if shape["meets_target"] else " **over**"
+                row.append(f"{shape['p50_ms']:.0f} / {shape['p95_ms']:.0f} / "
+                           f"{shape['p99_ms']:.0f}{mark}")
+            row += [f"{run['shapes'][position]['p50_ms'] / first['p50_ms']:.1f}x"
+                    for run in runs[1:]]
+            out.append("| " + " | ".join(row) + " |")
+        loads = ", ".join(f"{size_label(run['size'])}: {run['loaded']:,} in "
+                          f"{run['load_seconds']:g} s ({run['load_per_s']:,}/s)"
+                          for run in runs if run["loaded"])
+        out += ["", f"Loading ({backend}): {loads}.", ""]
+    return "\n".join(out)
