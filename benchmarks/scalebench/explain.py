@@ -14,13 +14,14 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+
 from scalebench.loader import Loader, headers
 from scalebench.services import Postgres, set_auto_explain
 from scalebench.shapes import Catalog, Shape, get_json
 
 HEADER = re.compile(r"LOG:  duration: ([\d.]+) ms  plan:$")
 REQUESTS = 5  # requests of the shape while its plans are logged
-PLANS_SHOWN = 2
+PLANS_SHOWN = 3
 
 
 def pg_plans(postgres: Postgres, session: Any, url: str, shape: Shape, catalog: Catalog,
@@ -50,7 +51,9 @@ def parse_log(text: str) -> list[tuple[float, str]]:
             current.append(line[1:])
         else:
             current = None
-    return [(ms, "\n".join(lines)) for ms, lines in entries]
+    # not the benchmark's own statements switching auto_explain on and off
+    return [(ms, "\n".join(lines)) for ms, lines in entries
+            if lines and "pg_reload_conf()" not in lines[0]]
 
 
 def _slowest(entries: list[tuple[float, str]]) -> list[tuple[float, str]]:

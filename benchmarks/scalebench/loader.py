@@ -15,11 +15,11 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
-from scalebench import dataset
-from scalebench.dataset import BIG_PROJECT, TYPE_NAME
 
 from glare_core.app import create_app
 from glare_core.data.migrations import ensure_schema
+from scalebench import dataset
+from scalebench.dataset import BIG_PROJECT, TYPE_NAME
 
 TEMPLATE_NAME = "scale-template"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # the contract's (§10), as the API renders them

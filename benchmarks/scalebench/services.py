@@ -64,7 +64,7 @@ def set_auto_explain(url: str, min_duration_ms: float | None) -> None:
             conn.execute(sa.text("SELECT pg_reload_conf()"))
     finally:
         engine.dispose()
-    time.sleep(0.5)  # backends read the new configuration at their next command
+    time.sleep(0.2)  # backends read the new configuration at their next command
 
 
 def free_port() -> int:
