@@ -171,7 +171,8 @@ class BackendRun:
         report.print_timings(self.backend, count, timings)
         plans = {timing.shape.key: self.plans(timing.shape, catalog)
                  for timing in timings
-                 if args.explain == "all" or (args.explain == "over" and timing.over_target)}
+                 if timing.shape.target_ms is not None
+                 and (args.explain == "all" or (args.explain == "over" and timing.over_target))}
         return {"backend": self.backend, "size": count, "loaded": count - loaded,
                 "load_seconds": round(seconds, 1), "load_per_s": round(rate),
                 "analyze_seconds": analyzed and round(analyzed, 1), "verified": checked,

@@ -22,10 +22,11 @@ def print_timings(backend: str, count: int, timings: Sequence[Timing]) -> None:
     print(f"\n{backend}, {count:,} artifacts ({len(timings[0].times_ms)} requests per shape):")
     print(f"{'shape':<36} {'p50':>8} {'p95':>8} {'p99':>8} {'req/s':>7} {'target':>8}  verdict")
     for timing in timings:
-        verdict = "OVER" if timing.over_target else "ok"
+        target = timing.shape.target_ms
+        verdict = "-" if target is None else "OVER" if timing.over_target else "ok"
         print(f"{timing.shape.label:<36} {timing.percentile(50):8.1f} {timing.percentile(95):8.1f}"
-              f" {timing.percentile(99):8.1f} {timing.rate:7.1f} {timing.shape.target_ms:>6.0f}ms"
-              f"  {verdict}")
+              f" {timing.percentile(99):8.1f} {timing.rate:7.1f} "
+              f"{'-' if target is None else f'{target:.0f}ms':>8}  {verdict}")
 
 
 def print_growth(backend: str, by_size: dict[int, Sequence[Timing]]) -> None:
@@ -54,7 +55,10 @@ def print_growth(backend: str, by_size: dict[int, Sequence[Timing]]) -> None:
             p99 = timing.percentile(99) / base_timing.percentile(99)
             worst = max(worst, p50)
             line += f" {p50:9.1f} {p99:9.1f}"
-        print(line + ("  ok" if worst <= GROWTH_LIMIT else "  OVER"))
+        if base_timing.shape.target_ms is None:
+            print(line + "  -")
+        else:
+            print(line + ("  ok" if worst <= GROWTH_LIMIT else "  OVER"))
 
 
 def markdown(results: Sequence[dict]) -> str:
@@ -69,10 +73,11 @@ def markdown(results: Sequence[dict]) -> str:
         out += [f"{backend}:", "", "| " + " | ".join(head) + " |",
                 "| --- |" + " ---: |" * (len(head) - 1)]
         for position, first in enumerate(runs[0]["shapes"]):
-            row = [f"`{first['label']}`", f"{first['target_p99_ms']:g}"]
+            target = first["target_p99_ms"]
+            row = [f"`{first['label']}`", "-" if target is None else f"{target:g}"]
             for run in runs:
                 shape = run["shapes"][position]
-                mark = "" if shape["meets_target"] else " **over**"
+                mark = " **over**" if shape["meets_target"] is False else ""
                 row.append(f"{shape['p50_ms']:.0f} / {shape['p95_ms']:.0f} / "
                            f"{shape['p99_ms']:.0f}{mark}")
             row += [f"{run['shapes'][position]['p50_ms'] / first['p50_ms']:.1f}x"

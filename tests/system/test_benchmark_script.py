@@ -134,12 +134,13 @@ def _check_scale_run(stdout: str, results: dict, backend: str, plan_pattern: str
         (backend, 300, 300), (backend, 400, 100)]
     for run in runs:
         # every shape timed, with its target; the sample read back over HTTP matched
-        assert [shape["label"] for shape in run["shapes"]] == list(SCALE_SHAPES)
+        assert [shape["label"] for shape in run["shapes"]] == [
+            "reference: GET /healthcheck", *SCALE_SHAPES]
         assert all(shape["requests"] == 3 and 0 < shape["p50_ms"] <= shape["p99_ms"]
                    for shape in run["shapes"])
         assert run["verified"] == 5
         # --explain all: the plan of every shape, of the SQL the request really sent
-        assert set(run["plans"]) == {shape["shape"] for shape in run["shapes"]}
+        assert set(run["plans"]) == {shape["shape"] for shape in run["shapes"][1:]}
         default_plans = "\n".join(plan["plan"] for plan in run["plans"]["default"])
         assert re.search(plan_pattern, default_plans), default_plans
     assert stdout.count("verified 5 artifacts read back over HTTP") == 2
@@ -147,6 +148,8 @@ def _check_scale_run(stdout: str, results: dict, backend: str, plan_pattern: str
     for label in SCALE_SHAPES:
         assert re.search(rf"^{re.escape(label)} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +\d+ms  (ok|OVER)$",
                          table, re.MULTILINE), label
+    assert re.search(r"^reference: GET /healthcheck +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +-  -$",
+                     table, re.MULTILINE)
     growth = stdout.split("and its growth", 1)[1]
     assert all(re.search(rf"^{re.escape(label)} .* (ok|OVER)$", growth, re.MULTILINE)
                for label in SCALE_SHAPES)
