@@ -1,0 +1,1 @@
+"""Parts of benchmarks/scale.py: the catalog, its loading, the services, the shapes, the plans."""
