@@ -9,7 +9,6 @@ post-hooks and notifications (``hooks.py``).
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +17,7 @@ from glare_core.auth.context import RequestContext
 from glare_core.data.api import DataAPI
 from glare_core.engine.blob_paths import has_saving_blobs
 from glare_core.engine.context import EngineContext
+from glare_core.engine.copies import detached
 from glare_core.engine.hooks import coerce_hook_changes
 from glare_core.engine.janitor import BlobJanitor
 from glare_core.engine.links import LinkChecker
@@ -75,7 +75,10 @@ class ArtifactService:
             raise Conflict(
                 f"Artifact with name '{name}' and version '{version}' already exists"
             )
-        self.ctx.quotas.check_count(context.project_id, type_name)
+        # The project's artifact limits, looked up once: checked now (the contract's
+        # order of errors), and again under the quota lock while creating.
+        count_limits = self.ctx.quotas.count_limits(context.project_id, type_name)
+        self.ctx.quotas.check_count(context.project_id, type_name, count_limits)
         for key in body:
             spec = field_spec(artifact_type, key)
             if spec.is_blob:  # even null: binary data only goes through the blob API
@@ -84,12 +87,12 @@ class ArtifactService:
                 raise Forbidden(f"Field '{key}' is read-only")
 
         values = self._new_artifact_values(artifact_type, context, supplied)
-        edited = self.ctx.hooks.pre("create", artifact_type, values, copy.deepcopy(values),
+        edited = self.ctx.hooks.pre("create", artifact_type, values, detached(values),
                                     context)
         values.update(coerce_hook_changes(
             artifact_type, {k: v for k, v in edited.items() if values.get(k) != v}))
         self.links.check(context, artifact_type, values)
-        with self.ctx.quotas.count_guard(context.project_id, type_name):
+        with self.ctx.quotas.count_guard(context.project_id, type_name, count_limits):
             artifact = data_api.create(type_name, values)
         self.ctx.hooks.done("create", artifact_type, artifact, context)
         return artifact
@@ -146,10 +149,10 @@ class ArtifactService:
             # before the patch (which wins on the fields it names), so the plan is made
             # again from them.
             extra = coerce_hook_changes(artifact_type, hooks.pre(
-                "update", artifact_type, artifact, {}, context, patch=copy.deepcopy(ops),
-                planned=copy.deepcopy(plan.changes(artifact))))
+                "update", artifact_type, artifact, {}, context, patch=detached(ops),
+                planned=detached(plan.changes(artifact))))
             if extra:
-                plan = plan_patch(artifact_type, {**copy.deepcopy(artifact), **extra}, ops)
+                plan = plan_patch(artifact_type, {**detached(artifact), **extra}, ops)
             for step in plan.steps:
                 if step.action is None:
                     continue

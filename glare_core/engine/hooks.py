@@ -7,11 +7,11 @@ and never undo anything (``glare_core.plugins.runner``).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from glare_core.auth.context import RequestContext
+from glare_core.engine.copies import detached
 from glare_core.errors import BadRequest, GlareError
 from glare_core.plugins.runner import HookRunner
 from glare_core.types.base import ArtifactType
@@ -31,7 +31,7 @@ class EngineHooks:
             changes: dict[str, Any], context: RequestContext, **extra: Any) -> dict[str, Any]:
         """Run ``glare_artifact_pre_<verb>``; return the (possibly edited) ``changes``."""
         self.runner.pre(f"glare_artifact_pre_{verb}", artifact_type=artifact_type,
-                        artifact=copy.deepcopy(dict(artifact)), changes=changes,
+                        artifact=detached(dict(artifact)), changes=changes,
                         context=context, **extra)
         return changes
 
@@ -57,7 +57,7 @@ class EngineHooks:
                  **extra: Any) -> None:
         """``glare_blob_pre_<verb>`` (download, add_location): raise to refuse."""
         self.runner.pre(f"glare_blob_pre_{verb}", artifact_type=artifact_type,
-                        artifact=copy.deepcopy(dict(artifact)), field_name=field_name,
+                        artifact=detached(dict(artifact)), field_name=field_name,
                         blob_key=blob_key, context=context, **extra)
 
     def blob_post(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
@@ -77,7 +77,7 @@ class EngineHooks:
         try:
             return self.runner.chain(
                 f"glare_blob_{verb}", name, value, artifact_type=artifact_type,
-                artifact=copy.deepcopy(dict(artifact)), field_name=field_name,
+                artifact=detached(dict(artifact)), field_name=field_name,
                 blob_key=blob_key, context=context, **extra)
         except GlareError:
             raise

@@ -196,6 +196,8 @@ class FieldSpec:
     def default_value(self) -> Any:
         """A fresh copy of the field's default (lists and dicts are never shared)."""
         default = self.default
+        if default is None or isinstance(default, (str, int, float)):
+            return default  # immutable (bool is an int): nothing to copy
         if isinstance(default, tuple):
             return list(default)
         return copy.deepcopy(default)

@@ -65,7 +65,18 @@ class SqlDataAPI(DataAPI):
 
     def create(self, type_name: str, values: Mapping[str, Any]) -> dict[str, Any]:
         self.create_many(type_name, [values])
-        return self._require(values["id"])
+        # The record as ``get`` would read it back, without reading: the columns as
+        # written, each property decoded from the rows it was stored as, no blobs yet.
+        columns = self.layout.columns
+        record: dict[str, Any] = {name: values.get(name) for name in columns}
+        record.update(type_name=type_name, revision=1)
+        for spec in self.types[type_name].fields.values():
+            if spec.is_blob:
+                record[spec.name] = spec.empty_blob_value()
+            elif spec.name not in columns:  # a property
+                record[spec.name] = encoding.decode(
+                    spec, encoding.encode(values["id"], spec, values.get(spec.name)))
+        return record
 
     def create_many(self, type_name: str, many: Sequence[Mapping[str, Any]]) -> None:
         """Insert several new artifacts of one type in one transaction, as ``create``
