@@ -103,6 +103,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class CpuMeter:
+    """CPU seconds used so far by the server (master and workers) and, when the script
+    started PostgreSQL, by the database (its postmaster and every backend)."""
+
+    def __init__(self, server_pids: list[int], database_master: int | None) -> None:
+        self.server_pids = server_pids
+        self.database_master = database_master
+
+    def read(self) -> tuple[float, float | None]:
+        if self.database_master is None:
+            return cpu_seconds(self.server_pids), None
+        database = [self.database_master, *server_workers(self.database_master)]
+        return cpu_seconds(self.server_pids), cpu_seconds(database)
+
+
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -217,7 +232,7 @@ class Loader:
 
 # ---- measuring --------------------------------------------------------------------------
 
-def run_round(port: int, pids: list[int], clients: int, requests: int,
+def run_round(port: int, meter: CpuMeter, clients: int, requests: int,
               make: Callable[[Connection, int], Callable[[int], tuple[int, int]]]) -> dict:
     """``clients`` threads, each with its own connection, make ``requests`` in all.
     ``make(connection, client)`` prepares a client and returns its request function
@@ -247,9 +262,11 @@ def run_round(port: int, pids: list[int], clients: int, requests: int,
     for thread in threads:
         thread.start()
     ready.wait()
-    cpu_before, began = cpu_seconds(pids), time.perf_counter()
+    (server_before, database_before), began = meter.read(), time.perf_counter()
     done.wait()
-    wall, cpu = time.perf_counter() - began, cpu_seconds(pids) - cpu_before
+    wall = time.perf_counter() - began
+    server_after, database_after = meter.read()
+    cpu = server_after - server_before
     for thread in threads:
         thread.join()
     ordered = sorted(t for own in latencies for t in own)
@@ -259,7 +276,9 @@ def run_round(port: int, pids: list[int], clients: int, requests: int,
         return ordered[min(count - 1, int(p * count))] * 1000 if ordered else float("nan")
 
     return {"count": count, "rate": count / wall, "p50": pct(0.50), "p95": pct(0.95),
-            "p99": pct(0.99), "cpu_ms": cpu * 1000 / max(count, 1), "errors": errors}
+            "p99": pct(0.99), "cpu_ms": cpu * 1000 / max(count, 1), "errors": errors,
+            "db_cpu_ms": None if database_before is None or database_after is None
+            else (database_after - database_before) * 1000 / max(count, 1)}
 
 
 def creates(tag: str) -> Callable[[Connection, int], Callable[[int], tuple[int, int]]]:
@@ -288,7 +307,7 @@ def reference(connection: Connection, client: int) -> Callable[[int], tuple[int,
     return lambda i: (connection.request("GET", "/versions")[0], 300)
 
 
-def measure(port: int, pids: list[int], args: argparse.Namespace, preload: int) -> list[dict]:
+def measure(port: int, meter: CpuMeter, args: argparse.Namespace, preload: int) -> list[dict]:
     """Every operation at every client count, ``--rounds`` alternating rounds; the median
     round of each (by rate) is kept."""
     results: dict[tuple[str, int], list[dict]] = {}
@@ -297,7 +316,9 @@ def measure(port: int, pids: list[int], args: argparse.Namespace, preload: int) 
             tag = f"{preload}-{round_number}-{clients}-{uuid.uuid4().hex[:8]}"
             for what, make in (("create", creates(tag)), ("update", updates(tag)),
                                ("reference", reference)):
-                result = run_round(port, pids, clients, args.requests, make)
+                if what not in args.operations:
+                    continue
+                result = run_round(port, meter, clients, args.requests, make)
                 results.setdefault((what, clients), []).append(result)
     rows = []
     for (what, clients), rounds in results.items():
@@ -310,14 +331,17 @@ def measure(port: int, pids: list[int], args: argparse.Namespace, preload: int) 
 
 def print_rows(rows: list[dict]) -> None:
     print(f"{'operation':<10} {'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'p99 ms':>7} {'CPU ms/req':>10} {'errors':>6}")
+          f"{'p99 ms':>7} {'CPU ms/req':>10} {'DB CPU ms':>9} {'errors':>6}")
     for row in sorted(rows, key=lambda r: (r["clients"], r["what"] == "reference")):
+        database = "-" if row["db_cpu_ms"] is None else f"{row['db_cpu_ms']:.2f}"
         print(f"{row['what']:<10} {row['clients']:>7} {row['rate']:>8.0f} {row['p50']:>7.1f} "
-              f"{row['p95']:>7.1f} {row['p99']:>7.1f} {row['cpu_ms']:>10.2f} "
+              f"{row['p95']:>7.1f} {row['p99']:>7.1f} {row['cpu_ms']:>10.2f} {database:>9} "
               f"{len(row['errors']):>6}")
     by_key = {(r["what"], r["clients"]): r for r in rows}
     for clients in sorted({r["clients"] for r in rows}):
-        ref, create = by_key[("reference", clients)], by_key[("create", clients)]
+        ref, create = by_key.get(("reference", clients)), by_key.get(("create", clients))
+        if ref is None or create is None:
+            continue
         print(f"  {clients} clients: a create costs {create['cpu_ms'] / ref['cpu_ms']:.1f}x "
               f"the reference's server CPU, runs at {create['rate'] / ref['rate']:.0%} of "
               "its rate")
@@ -331,6 +355,8 @@ def print_side_by_side(all_rows: list[dict], preloads: list[int]) -> None:
     keyed = {(r["what"], r["clients"], r["preload"]): r for r in all_rows}
     for what in ("create", "update", "reference"):
         for clients in sorted({r["clients"] for r in all_rows}):
+            if (what, clients, first) not in keyed:
+                continue
             rates = [keyed[(what, clients, p)]["rate"] for p in preloads]
             print(f"{what:<10} {clients:>7} " + " ".join(f"{r:>10.0f}" for r in rates)
                   + f" {rates[-1] / rates[0]:>6.0%}")
@@ -352,9 +378,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000,
                         help="requests per operation, client count and round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--operations", default="create,update,reference",
+                        help="comma-separated: which of create, update, reference to run")
     parser.add_argument("--workdir", help="where the data folder goes (default: a temp dir)")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
+    args.operations = set(args.operations.split(","))
     preloads = sorted(int(p) for p in args.preload.split(","))
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="glare-writes-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -362,11 +391,14 @@ def main() -> int:
     failures = 0
     try:
         with contextlib.ExitStack() as stack:
-            url = args.database_url
+            url, database_master = args.database_url, None
             if url is None and args.database == "postgresql":
                 url = stack.enter_context(postgres(workdir))
+                database_master = int((workdir / "pg" / "cluster" / "postmaster.pid")
+                                      .read_text().split()[0])
             port, pids = stack.enter_context(
                 glare_server(workdir, url, args.workers, args.threads))
+            meter = CpuMeter(pids, database_master)
             database = "PostgreSQL" if url else "SQLite"
             print(f"{database}, glare-api --workers {args.workers}"
                   f"{f' --threads {args.threads}' if args.threads else ''}, "
@@ -380,7 +412,7 @@ def main() -> int:
                 loader.grow_to(preload)
                 print(f"\npreload {preload:,} artifacts (now {loader.loaded:,} in the "
                       f"project; loading took {time.perf_counter() - began:.1f} s)")
-                rows = measure(port, pids, args, preload)
+                rows = measure(port, meter, args, preload)
                 print_rows(rows)
                 all_rows.extend(rows)
                 failures += sum(len(row["errors"]) for row in rows)

@@ -71,10 +71,17 @@ def create_db_engine(url: str, **options: Any) -> Engine:
             _tune_sqlite(engine)
             return engine
         options.setdefault("pool_pre_ping", True)
+        connect_args = options.setdefault("connect_args", {})
         if "connect_timeout" not in sa_url.query:
             # A host that drops packets would otherwise hold a start-up, or a request,
             # for as long as the kernel retries (minutes); the URL may set its own.
-            options.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT})
+            connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
+        if sa_url.get_driver_name() == "psycopg" and "prepare_threshold" not in sa_url.query:
+            # psycopg prepares a statement on the server once it has run it 5 times, and
+            # forgets every prepared statement (DEALLOCATE ALL, one more round trip) at
+            # each rollback, which ends every read: statements were prepared only to be
+            # dropped again. Glare's statements are short; planning them is cheaper.
+            connect_args.setdefault("prepare_threshold", None)
         return sa.create_engine(sa_url, **options)
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
         hint = (" (pip install 'glare-core[postgres]' installs psycopg, for "

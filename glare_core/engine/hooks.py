@@ -16,6 +16,8 @@ from glare_core.errors import BadRequest, GlareError
 from glare_core.plugins.runner import HookRunner
 from glare_core.types.base import ArtifactType
 
+# The builtin plugin that forwards hooks to the types' own methods.
+TYPE_DISPATCH = "glare_core.plugins.type_dispatch"
 # Fields of the notification payload (contract §25).
 PAYLOAD_FIELDS = ("id", "name", "version", "description", "visibility", "status", "owner",
                   "created_at", "updated_at", "activated_at")
@@ -34,6 +36,16 @@ class EngineHooks:
                         artifact=detached(dict(artifact)), changes=changes,
                         context=context, **extra)
         return changes
+
+    def pre_is_noop(self, verb: str, artifact_type: ArtifactType) -> bool:
+        """True when ``glare_artifact_pre_<verb>`` does nothing for ``artifact_type``: its
+        one implementation is the builtin forwarding to the type's own method, which the
+        type does not override."""
+        implementations = getattr(self.runner.pm.hook,
+                                  f"glare_artifact_pre_{verb}").get_hookimpls()
+        method = f"pre_{verb}"
+        return (all(impl.function.__module__ == TYPE_DISPATCH for impl in implementations)
+                and getattr(type(artifact_type), method) is getattr(ArtifactType, method))
 
     def post(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
              context: RequestContext) -> None:
