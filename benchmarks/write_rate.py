@@ -114,16 +114,22 @@ class CpuMeter:
     def read(self) -> tuple[float, float | None]:
         if self.database_master is None:
             return cpu_seconds(self.server_pids), None
-        database = [self.database_master, *server_workers(self.database_master)]
-        return cpu_seconds(self.server_pids), cpu_seconds(database)
+        # Backends come and go (connections beyond a pool's size are closed): the
+        # postmaster's own count includes the time of the children it has reaped.
+        backends = server_workers(self.database_master)
+        return (cpu_seconds(self.server_pids),
+                cpu_seconds([self.database_master], reaped=True) + cpu_seconds(backends))
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int], *, reaped: bool = False) -> float:
+    """User + system CPU of ``pids`` (``reaped``: with their ended children's)."""
     total = 0
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
+            if reaped:
+                total += int(fields[13]) + int(fields[14])  # cutime, cstime
     return total / CLOCK_TICKS
 
 
@@ -342,9 +348,10 @@ def print_rows(rows: list[dict]) -> None:
         ref, create = by_key.get(("reference", clients)), by_key.get(("create", clients))
         if ref is None or create is None:
             continue
-        print(f"  {clients} clients: a create costs {create['cpu_ms'] / ref['cpu_ms']:.1f}x "
-              f"the reference's server CPU, runs at {create['rate'] / ref['rate']:.0%} of "
-              "its rate")
+        # (CPU time is counted in clock ticks: a tiny run may see none)
+        cost = (f"{create['cpu_ms'] / ref['cpu_ms']:.1f}x" if ref["cpu_ms"] else "(too short)")
+        print(f"  {clients} clients: a create costs {cost} the reference's server CPU, runs "
+              f"at {create['rate'] / ref['rate']:.0%} of its rate")
 
 
 def print_side_by_side(all_rows: list[dict], preloads: list[int]) -> None:

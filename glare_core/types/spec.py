@@ -200,6 +200,8 @@ class FieldSpec:
             return default  # immutable (bool is an int): nothing to copy
         if isinstance(default, tuple):
             return list(default)
+        if not default and isinstance(default, (list, dict)):
+            return type(default)()  # the usual [] and {}, without deepcopy's machinery
         return copy.deepcopy(default)
 
     def coerce(self, value: Any) -> Any:
