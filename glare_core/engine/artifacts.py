@@ -9,7 +9,6 @@ post-hooks and notifications (``hooks.py``).
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +17,7 @@ from glare_core.auth.context import RequestContext
 from glare_core.data.api import DataAPI
 from glare_core.engine.blob_paths import has_saving_blobs
 from glare_core.engine.context import EngineContext
+from glare_core.engine.copies import detached
 from glare_core.engine.hooks import coerce_hook_changes
 from glare_core.engine.janitor import BlobJanitor
 from glare_core.engine.links import LinkChecker
@@ -69,13 +69,43 @@ class ArtifactService:
         name = supplied["name"]
         version = supplied.get("version") or DEFAULT_VERSION
         data_api = self.ctx.data_api(artifact_type)
-        if data_api.scope_taken(
-            type_name, name, version, owner=context.project_id, visibility="private"
-        ):
-            raise Conflict(
-                f"Artifact with name '{name}' and version '{version}' already exists"
-            )
-        self.ctx.quotas.check_count(context.project_id, type_name)
+
+        def refuse_taken_scope() -> None:
+            if data_api.scope_taken(
+                type_name, name, version, owner=context.project_id, visibility="private"
+            ):
+                raise Conflict(
+                    f"Artifact with name '{name}' and version '{version}' already exists"
+                ) from None
+
+        # A taken name/version is a 409 before any other error (the contract's order), and
+        # every DataAPI refuses to insert into a taken scope. Looking the scope up ahead
+        # is needed only where a step before the insert acts outside this request (a
+        # pre-create hook, a link fetched from the network): otherwise it is looked up
+        # only if a later step fails or the insert is refused, and a create that
+        # succeeds (nearly all) makes one query less.
+        look_ahead = (not self.ctx.hooks.pre_is_noop("create", artifact_type)
+                      or self.links.check_external)
+        if look_ahead:
+            refuse_taken_scope()
+        try:
+            artifact = self._insert(context, artifact_type, data_api, body, supplied)
+        except Exception:
+            if not look_ahead:
+                refuse_taken_scope()
+            raise
+        self.ctx.hooks.done("create", artifact_type, artifact, context)
+        return artifact
+
+    def _insert(self, context: RequestContext, artifact_type: ArtifactType, data_api: DataAPI,
+                body: Mapping[str, Any], supplied: dict[str, Any]) -> dict[str, Any]:
+        """The create's checks after the scope, its pre-hooks, and the insert."""
+        owner, type_name = context.project_id, artifact_type.type_name
+        assert owner is not None
+        # The project's artifact limits, looked up once: checked now (the contract's
+        # order of errors), and again under the quota lock while creating.
+        count_limits = self.ctx.quotas.count_limits(owner, type_name)
+        self.ctx.quotas.check_count(owner, type_name, count_limits)
         for key in body:
             spec = field_spec(artifact_type, key)
             if spec.is_blob:  # even null: binary data only goes through the blob API
@@ -84,15 +114,13 @@ class ArtifactService:
                 raise Forbidden(f"Field '{key}' is read-only")
 
         values = self._new_artifact_values(artifact_type, context, supplied)
-        edited = self.ctx.hooks.pre("create", artifact_type, values, copy.deepcopy(values),
+        edited = self.ctx.hooks.pre("create", artifact_type, values, detached(values),
                                     context)
         values.update(coerce_hook_changes(
             artifact_type, {k: v for k, v in edited.items() if values.get(k) != v}))
         self.links.check(context, artifact_type, values)
-        with self.ctx.quotas.count_guard(context.project_id, type_name):
-            artifact = data_api.create(type_name, values)
-        self.ctx.hooks.done("create", artifact_type, artifact, context)
-        return artifact
+        with self.ctx.quotas.count_guard(owner, type_name, count_limits):
+            return data_api.create(type_name, values)
 
     def _new_artifact_values(
         self, artifact_type: ArtifactType, context: RequestContext, supplied: dict[str, Any]
@@ -146,10 +174,10 @@ class ArtifactService:
             # before the patch (which wins on the fields it names), so the plan is made
             # again from them.
             extra = coerce_hook_changes(artifact_type, hooks.pre(
-                "update", artifact_type, artifact, {}, context, patch=copy.deepcopy(ops),
-                planned=copy.deepcopy(plan.changes(artifact))))
+                "update", artifact_type, artifact, {}, context, patch=detached(ops),
+                planned=detached(plan.changes(artifact))))
             if extra:
-                plan = plan_patch(artifact_type, {**copy.deepcopy(artifact), **extra}, ops)
+                plan = plan_patch(artifact_type, {**detached(artifact), **extra}, ops)
             for step in plan.steps:
                 if step.action is None:
                     continue

@@ -7,15 +7,17 @@ and never undo anything (``glare_core.plugins.runner``).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from glare_core.auth.context import RequestContext
+from glare_core.engine.copies import detached
 from glare_core.errors import BadRequest, GlareError
 from glare_core.plugins.runner import HookRunner
 from glare_core.types.base import ArtifactType
 
+# The builtin plugin that forwards hooks to the types' own methods.
+TYPE_DISPATCH = "glare_core.plugins.type_dispatch"
 # Fields of the notification payload (contract §25).
 PAYLOAD_FIELDS = ("id", "name", "version", "description", "visibility", "status", "owner",
                   "created_at", "updated_at", "activated_at")
@@ -31,9 +33,19 @@ class EngineHooks:
             changes: dict[str, Any], context: RequestContext, **extra: Any) -> dict[str, Any]:
         """Run ``glare_artifact_pre_<verb>``; return the (possibly edited) ``changes``."""
         self.runner.pre(f"glare_artifact_pre_{verb}", artifact_type=artifact_type,
-                        artifact=copy.deepcopy(dict(artifact)), changes=changes,
+                        artifact=detached(dict(artifact)), changes=changes,
                         context=context, **extra)
         return changes
+
+    def pre_is_noop(self, verb: str, artifact_type: ArtifactType) -> bool:
+        """True when ``glare_artifact_pre_<verb>`` does nothing for ``artifact_type``: its
+        one implementation is the builtin forwarding to the type's own method, which the
+        type does not override."""
+        implementations = getattr(self.runner.pm.hook,
+                                  f"glare_artifact_pre_{verb}").get_hookimpls()
+        method = f"pre_{verb}"
+        return (all(impl.function.__module__ == TYPE_DISPATCH for impl in implementations)
+                and getattr(type(artifact_type), method) is getattr(ArtifactType, method))
 
     def post(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
              context: RequestContext) -> None:
@@ -57,7 +69,7 @@ class EngineHooks:
                  **extra: Any) -> None:
         """``glare_blob_pre_<verb>`` (download, add_location): raise to refuse."""
         self.runner.pre(f"glare_blob_pre_{verb}", artifact_type=artifact_type,
-                        artifact=copy.deepcopy(dict(artifact)), field_name=field_name,
+                        artifact=detached(dict(artifact)), field_name=field_name,
                         blob_key=blob_key, context=context, **extra)
 
     def blob_post(self, verb: str, artifact_type: ArtifactType, artifact: Mapping[str, Any],
@@ -77,7 +89,7 @@ class EngineHooks:
         try:
             return self.runner.chain(
                 f"glare_blob_{verb}", name, value, artifact_type=artifact_type,
-                artifact=copy.deepcopy(dict(artifact)), field_name=field_name,
+                artifact=detached(dict(artifact)), field_name=field_name,
                 blob_key=blob_key, context=context, **extra)
         except GlareError:
             raise

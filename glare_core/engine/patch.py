@@ -10,13 +10,13 @@ the returned plan.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
 import jsonpointer
 
+from glare_core.engine.copies import detached
 from glare_core.engine.lifecycle import EDITABLE_STATUSES, Action, Transition, transition
 from glare_core.errors import BadRequest, Forbidden, InvalidTransition, RequestTooLarge
 from glare_core.types.base import ArtifactType
@@ -63,7 +63,7 @@ def plan_patch(
     or immutable field, artifact not editable) or InvalidTransition.
     """
     ops = validate_operations(operations)
-    image = {name: copy.deepcopy(artifact.get(name)) for name in artifact_type.fields}
+    image = {name: detached(artifact.get(name)) for name in artifact_type.fields}
     plan = PatchPlan(image=image)
     for op in ops:
         target = top_level_field(op["path"])
@@ -179,7 +179,7 @@ def _lifecycle_op(
             raise InvalidTransition(
                 "Cannot activate: these fields must be set first: " + ", ".join(missing)
             )
-    return LifecycleStep(transition=step, image=copy.deepcopy(image))
+    return LifecycleStep(transition=step, image=detached(image))
 
 
 def _apply(image: dict[str, Any], op: dict[str, Any]) -> None:

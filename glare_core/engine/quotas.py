@@ -106,10 +106,18 @@ class QuotaService:
 
     # ---- artifact count -------------------------------------------------------------
 
+    def count_limits(self, owner: str, type_name: str) -> list[tuple[str, int]]:
+        """The artifact limits that apply to a new artifact of ``type_name`` (none: no
+        count to check, no lock to take)."""
+        return self._limits(owner, ARTIFACT_NUMBER, type_name)
+
     @contextlib.contextmanager
-    def count_guard(self, owner: str, type_name: str) -> Iterator[None]:
-        """Hold while checking and creating: 403 if the project is at its artifact limit."""
-        limits = self._limits(owner, ARTIFACT_NUMBER, type_name)
+    def count_guard(self, owner: str, type_name: str,
+                    limits: list[tuple[str, int]] | None = None) -> Iterator[None]:
+        """Hold while checking and creating: 403 if the project is at its artifact limit
+        (``limits``: as ``count_limits`` gave them, if already looked up)."""
+        if limits is None:
+            limits = self.count_limits(owner, type_name)
         if not limits:
             yield
             return

@@ -196,8 +196,12 @@ class FieldSpec:
     def default_value(self) -> Any:
         """A fresh copy of the field's default (lists and dicts are never shared)."""
         default = self.default
+        if default is None or isinstance(default, (str, int, float)):
+            return default  # immutable (bool is an int): nothing to copy
         if isinstance(default, tuple):
             return list(default)
+        if not default and isinstance(default, (list, dict)):
+            return type(default)()  # the usual [] and {}, without deepcopy's machinery
         return copy.deepcopy(default)
 
     def coerce(self, value: Any) -> Any:

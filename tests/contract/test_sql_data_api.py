@@ -60,7 +60,8 @@ def test_property_filters_are_not_run_once_per_artifact(glare_app, glare_client,
     statements: list[tuple[str, Any]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if "glare_artifact_properties" in statement and "count(" in statement:
+        if "glare_artifact_properties" in statement and (
+                "count(" in statement or "LIMIT" in statement):
             statements.append((statement, parameters))
 
     sa.event.listen(engine, "before_cursor_execute", record)

@@ -233,3 +233,25 @@ def test_scale_verification_catches_a_row_unlike_the_api(tmp_path: Path) -> None
         assert "artifact 7 differs" in str(exc) and "extra" in str(exc)
     else:
         raise AssertionError("the changed artifact passed the verification")
+
+
+def test_write_rate_benchmark_prints_every_operation() -> None:
+    """Creates, updates and the reference at two client counts, before and after a bulk
+    load of 30 artifacts, side by side."""
+    script = REPO / "benchmarks" / "write_rate.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--requests", "8", "--rounds", "1", "--clients", "1,2",
+         "--preload", "0,30", "--workers", "1"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "preload 30 artifacts (now 30 in the project" in result.stdout
+    rows = re.findall(r"^(create|update|reference) +(\d+) +(\d+) +([\d.]+) +([\d.]+) +([\d.]+)"
+                      r" +([\d.]+) +- +(\d+)$", result.stdout, re.MULTILINE)
+    # 3 operations x 2 client counts x 2 preloads, none with an unexpected answer
+    assert len(rows) == 12, result.stdout
+    for _, _, rate, p50, p95, p99, cpu, errors in rows:
+        assert int(rate) > 0 and float(p50) <= float(p95) <= float(p99) and float(cpu) >= 0
+        assert errors == "0"
+    side_by_side = re.findall(r"^(create|update|reference) +([12]) +(\d+) +(\d+) +(\d+)%$",
+                              result.stdout, re.MULTILINE)
+    assert len(side_by_side) == 6, result.stdout

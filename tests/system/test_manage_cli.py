@@ -26,7 +26,8 @@ def test_db_upgrade_then_current(tmp_path):
     env = {"GLARE_DATA_DIR": str(tmp_path)}
     upgraded = run("db", "upgrade", env=env)
     assert "glare_core: none -> 0004 (applied 0001, 0002, 0003, 0004)" in upgraded
-    assert "images: none -> images_0002 (applied images_0001, images_0002)" in upgraded  # a plugin's
+    # a plugin's history too
+    assert "images: none -> images_0002 (applied images_0001, images_0002)" in upgraded
     current = run("db", "current", env=env)
     assert "glare_core: database ['0004'], latest ['0004'] (up to date)" in current
     assert "needs upgrade" not in current

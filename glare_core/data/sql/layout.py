@@ -10,6 +10,7 @@ its migrations create them from the same objects (``create_layout_tables``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,9 +84,10 @@ class SqlLayout:
         main = (self.artifacts, self.properties, self.blobs)
         return (*main, *(t for t in (self.counts, self.tag_counts) if t is not None))
 
-    @property
+    @functools.cached_property
     def columns(self) -> frozenset[str]:
-        """Every field stored as a column of the artifacts table."""
+        """Every field stored as a column of the artifacts table (asked for every field
+        of every artifact written: built once)."""
         return frozenset(BASE_COLUMNS) | self.type_columns
 
     def is_column(self, spec: FieldSpec) -> bool:

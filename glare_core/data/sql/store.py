@@ -19,6 +19,7 @@ from glare_core.data.query import ListQuery, ListResult
 from glare_core.data.sql import counts, encoding
 from glare_core.data.sql.layout import COLUMN_KINDS, SqlLayout
 from glare_core.data.sql.listing import SqlLister
+from glare_core.data.sql.records import BLOB_COLUMNS, RecordReader
 from glare_core.data.sql.sort_rows import SortRows
 from glare_core.data.sql.tables import CORE_LAYOUT
 from glare_core.errors import ArtifactNotFound, Conflict, StartupError
@@ -27,8 +28,6 @@ from glare_core.types import versions
 if TYPE_CHECKING:
     from glare_core.types.base import ArtifactType
 
-BLOB_COLUMNS = ("url", "size", "md5", "sha1", "sha256", "external", "status", "content_type",
-                "location", "previous")
 
 
 def key_hash(blob_key: str | None) -> str:
@@ -49,7 +48,8 @@ class SqlDataAPI(DataAPI):
         self.layout = layout
         self.art, self.props, self.blob_rows = layout.artifacts, layout.properties, layout.blobs
         self.sort_rows = SortRows(database, layout, types)
-        self.lister = SqlLister(database, layout, self.sort_rows, self._assemble)
+        self.records = RecordReader(layout, types)
+        self.lister = SqlLister(database, layout, self.sort_rows, self.records.assemble)
 
     def check_types(self, type_names: tuple[str, ...]) -> None:
         """Every type column of the layout must be a scalar field of each stored type."""
@@ -66,27 +66,45 @@ class SqlDataAPI(DataAPI):
     # ---- writes -------------------------------------------------------------------
 
     def create(self, type_name: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        self.create_many(type_name, [values])
-        return self._require(values["id"])
+        ((_, prop_rows),) = self._insert(type_name, [values])
+        # The record as ``get`` would read it back, without reading: the columns as
+        # written, each property decoded from the rows it was stored as, no blobs yet.
+        stored: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for prop in prop_rows:
+            stored[prop["name"]].append(prop)
+        columns = self.layout.columns
+        record: dict[str, Any] = {name: values.get(name) for name in columns}
+        record.update(type_name=type_name, revision=1)
+        for spec in self.types[type_name].fields.values():
+            if spec.is_blob:
+                record[spec.name] = spec.empty_blob_value()
+            elif spec.name not in columns:  # a property
+                record[spec.name] = encoding.decode(spec, stored.get(spec.name, ()))
+        return record
 
     def create_many(self, type_name: str, many: Sequence[Mapping[str, Any]]) -> None:
         """Insert several new artifacts of one type in one transaction, as ``create``
         stores each (bulk loads and benchmarks; the engine creates one at a time)."""
-        rows, prop_rows = [], []
+        self._insert(type_name, many)
+
+    def _insert(
+        self, type_name: str, many: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Store new artifacts in one transaction; their (row, property rows)."""
+        stored = [self._rows(type_name, values) for values in many]
         tally = counts.Tally()
-        for values in many:
-            row, props = self._rows(type_name, values)
-            rows.append(row)
-            prop_rows.extend(props)
+        for (row, _), values in zip(stored, many, strict=True):
             tally.add(row["id"], row, values.get("tags") or ())
+        prop_rows = [prop for _, props in stored for prop in props]
         try:
             with self.db.write() as conn:
-                conn.execute(self.art.insert(), rows)
+                conn.execute(self.art.insert(), [row for row, _ in stored])
                 if prop_rows:
                     conn.execute(self.props.insert(), prop_rows)
                 counts.apply(conn, self.layout, tally)
         except IntegrityError as exc:
             raise _scope_conflict(exc) from None
+        return stored
 
     def _rows(
         self, type_name: str, values: Mapping[str, Any]
@@ -258,7 +276,7 @@ class SqlDataAPI(DataAPI):
                     ),
                 )
             ).mappings().all()
-            return self._assemble(conn, rows)
+            return self.records.assemble(conn, rows)
 
     def touch_blob(self, artifact_id: str, field_name: str, blob_key: str | None) -> None:
         with self.db.write() as conn:
@@ -281,7 +299,7 @@ class SqlDataAPI(DataAPI):
             ).mappings().first()
             if row is None:
                 return None
-            return self._assemble(conn, [row])[0]
+            return self.records.assemble(conn, [row])[0]
 
     def scope_taken(
         self,
@@ -344,50 +362,6 @@ class SqlDataAPI(DataAPI):
             sa.select(sa.func.coalesce(props.c.string_value, props.c.text_value)).where(
                 props.c.artifact_id == artifact_id, props.c.name == "tags",
                 props.c.position.is_not(None))).scalars())
-
-    def _assemble(self, conn: Connection, rows: list[Mapping[str, Any]]) -> list[dict]:
-        """Records for artifact rows: base columns + decoded properties + blobs."""
-        if not rows:
-            return []
-        ids = [row["id"] for row in rows]
-        props: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for prop in conn.execute(
-            sa.select(self.props).where(self.props.c.artifact_id.in_(ids))
-        ).mappings():
-            props[prop["artifact_id"]][prop["name"]].append(prop)
-        blob_rows: dict[str, list] = defaultdict(list)
-        blob_query = sa.select(self.blob_rows).where(self.blob_rows.c.artifact_id.in_(ids))
-        for blob in conn.execute(blob_query).mappings():
-            blob_rows[blob["artifact_id"]].append(blob)
-        records = []
-        for row in rows:
-            artifact_type = self.types.get(row["type_name"])
-            record: dict[str, Any] = {name: row[name] for name in self.layout.columns}
-            record["revision"] = row["revision"]
-            if artifact_type is None:  # a type that is no longer enabled: base fields only
-                records.append(record)
-                continue
-            own_props = props.get(row["id"], {})
-            for spec in artifact_type.fields.values():
-                if spec.is_blob:
-                    record[spec.name] = spec.empty_blob_value()
-                elif self.layout.is_property(spec):
-                    record[spec.name] = encoding.decode(spec, own_props.get(spec.name, ()))
-            for blob in blob_rows.get(row["id"], ()):
-                spec = artifact_type.fields.get(blob["field_name"])
-                if spec is None or not spec.is_blob:
-                    continue
-                value = {k: blob[k] for k in BLOB_COLUMNS}
-                value["external"] = bool(value["external"])
-                value["previous"] = json.loads(blob["previous"]) if blob["previous"] else None
-                value["updated_at"] = blob["updated_at"]
-                if spec.is_folder:
-                    record[spec.name][blob["blob_key"]] = value
-                else:
-                    record[spec.name] = value
-            records.append(record)
-        return records
-
 
 
 def _scope_conflict(exc: IntegrityError) -> Conflict:
