@@ -29,8 +29,40 @@ _COMPARE = {
     "gte": lambda col, v: col >= v,
     "lt": lambda col, v: col < v,
     "lte": lambda col, v: col <= v,
-    "like": lambda col, v: col.like(v, escape="\\"),  # PostgreSQL's default, made explicit
+    "like": lambda col, v: _like(col, v),
 }
+
+
+def _like(column: Any, pattern: str) -> ColumnElement[bool]:
+    """``column LIKE pattern`` (escape ``\\``, PostgreSQL's default, made explicit).
+
+    A pattern that starts with a wildcard can only use a trigram index, and pg_trgm
+    narrows nothing without three literal characters in a row: for ``%ab%`` it reads
+    most of the index and rechecks millions of rows (1.9 s at a million artifacts, where
+    reading the field's rows is a tenth of that). Such a pattern compares an expression
+    the trigram index does not cover, so the planner reads the field's rows instead.
+    """
+    if pattern[:1] in ("%", "_") and not _has_trigram(pattern):
+        column = column.concat("")
+    return column.like(pattern, escape="\\")
+
+
+def _has_trigram(pattern: str) -> bool:
+    """Whether ``pattern`` has three literal characters in a row (escapes honoured)."""
+    run = 0
+    escaped = False
+    for char in pattern:
+        if not escaped and char == "\\":
+            escaped = True
+            continue
+        if not escaped and char in "%_":
+            run = 0
+        else:
+            run += 1
+            if run >= 3:
+                return True
+        escaped = False
+    return False
 
 
 def _compare(column: Any, op: str, operands: Sequence[Any]) -> ColumnElement[bool]:
