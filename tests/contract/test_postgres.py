@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import glare_images
@@ -67,34 +65,19 @@ def test_migrations_match_the_table_definitions(postgres_schema):
             "ix_glare_images_properties_string_trgm"} <= indexes
 
 
-@pytest.fixture
-def fresh_database(postgres_url: str) -> Iterator[str]:
-    """An empty database of its own on the session's PostgreSQL server."""
-    name = f"glare_fresh_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
+def test_core_migrations_create_exactly_the_core_tables(empty_database, tmp_path):
+    assert_migrations_match(core_metadata, data_dir=tmp_path, database_url=empty_database)
 
 
-def test_core_migrations_create_exactly_the_core_tables(fresh_database, tmp_path):
-    assert_migrations_match(core_metadata, data_dir=tmp_path, database_url=fresh_database)
-
-
-def test_images_migrations_create_exactly_the_images_layout(fresh_database, tmp_path):
+def test_images_migrations_create_exactly_the_images_layout(empty_database, tmp_path):
     from glare_images.tables import layout
 
     assert_migrations_match(layout, plugins=[glare_images], data_dir=tmp_path,
-                            database_url=fresh_database)
+                            database_url=empty_database)
 
 
-def test_the_database_store_creates_its_table_on_postgres(fresh_database):
-    engine = sa.create_engine(fresh_database)
+def test_the_database_store_creates_its_table_on_postgres(empty_database):
+    engine = sa.create_engine(empty_database)
     store = DatabaseStore(engine)
     store.write("sql://pg", iter([b"x" * 10, b"y"]))
     assert b"".join(store.read("sql://pg", offset=9)) == b"xy"
