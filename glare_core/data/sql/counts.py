@@ -18,9 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
-from glare_core.data.query import ListQuery, Scope
+from glare_core.data.query import ListQuery
+from glare_core.data.sql.filters import visible_in
 from glare_core.data.sql.layout import COUNT_SLOTS, SqlLayout
 
 #: A counter row's primary key, in the table's column order: (type_name, owner,
@@ -73,16 +73,6 @@ def _apply(conn: Connection, counts: sa.Table, changes: Mapping[CountKey, int]) 
         conn.execute(statement, row)
 
 
-def scope_condition(counts: sa.Table, scope: Scope) -> ColumnElement[bool]:
-    """The counters of the artifacts ``scope`` sees (as QueryBuilder.scope_condition)."""
-    if scope.see_all:
-        return sa.true()
-    public = counts.c.visibility == "public"
-    if scope.project_id is None:
-        return public
-    return sa.or_(public, counts.c.owner == scope.project_id)
-
-
 def counter_for(layout: SqlLayout, query: ListQuery) -> tuple[sa.Table, str | None] | None:
     """The counts table that answers ``query``'s total, and the tag it is read for: with
     no filter the artifact counts, with one one-tag filter the tag counts; else None."""
@@ -100,7 +90,7 @@ def total(conn: Connection, counter: tuple[sa.Table, str | None], query: ListQue
     """Exact number of artifacts ``query`` matches (``counter`` from ``counter_for``)."""
     counts, tag = counter
     conditions = [counts.c.type_name.in_(list(query.type_names)),
-                  scope_condition(counts, query.scope)]
+                  visible_in(counts, query.scope)]
     if tag is not None:
         conditions.append(counts.c.tag == tag)
     if not query.include_deleted:

@@ -65,6 +65,17 @@ def _has_trigram(pattern: str) -> bool:
     return False
 
 
+def visible_in(table: Any, scope: Scope) -> ColumnElement[bool]:
+    """The rows of ``table`` (with ``owner`` and ``visibility`` columns: artifacts, or
+    their counters) that ``scope`` sees: all, or the public ones and its project's."""
+    if scope.see_all:
+        return sa.true()
+    public = table.c.visibility == "public"
+    if scope.project_id is None:
+        return public
+    return sa.or_(public, table.c.owner == scope.project_id)
+
+
 def _compare(column: Any, op: str, operands: Sequence[Any]) -> ColumnElement[bool]:
     if op == "in":
         return column.in_(list(operands))
@@ -90,12 +101,7 @@ class QueryBuilder:
         self.properties = layout.properties
 
     def scope_condition(self, scope: Scope) -> ColumnElement[bool]:
-        if scope.see_all:
-            return sa.true()
-        public = self.artifacts.c.visibility == "public"
-        if scope.project_id is None:
-            return public
-        return sa.or_(public, self.artifacts.c.owner == scope.project_id)
+        return visible_in(self.artifacts, scope)
 
     def filter_condition(self, flt: Filter) -> ColumnElement[bool]:
         spec = flt.field

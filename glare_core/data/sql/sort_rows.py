@@ -49,11 +49,11 @@ class SortRows:
         for type_name in type_names:
             if type_name not in self.types:
                 continue
-            for spec in self.sortable_fields(type_name):
+            sortable = self.sortable_fields(type_name)
+            for spec in sortable:
                 if spec.name in wanted:
                     self._ensure(type_name, spec)
-            have = {spec.name for spec in self.sortable_fields(type_name)}
-            done &= have
+            done &= {spec.name for spec in sortable}
         return frozenset(done)
 
     def complete_all(self, type_names: Iterable[str]) -> None:
